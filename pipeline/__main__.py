@@ -1,0 +1,131 @@
+"""`python -m pipeline validate|build|new|schema-docs`: the command line, without invoke.
+
+CI and pre-commit call this directly. One handler at the bottom turns the pipeline's
+exceptions into exit codes: 0 clean, 1 content problems, 2 usage or environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from pipeline.build import BuildOptions, build, build_time
+from pipeline.errors import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, PipelineError, UsageError
+from pipeline.load import load_content
+from pipeline.new import create_recap
+from pipeline.report import FORMAT_NAMES, TextReporter, reporter_for
+from pipeline.schema_docs import schema_reference
+from pipeline.validate import validate_sources
+
+
+def _validate(args: argparse.Namespace) -> int:
+    report = validate_sources(load_content(args.content))
+    reporter_for(args.format).report(report)
+    return EXIT_OK if report.ok else EXIT_CONTENT
+
+
+def _split_formats(text: str | None) -> tuple[str, ...]:
+    return tuple(name.strip() for name in (text or "").split(",") if name.strip())
+
+
+def _build(args: argparse.Namespace) -> int:
+    options = BuildOptions(
+        content_dir=args.content,
+        out_dir=args.out,
+        now=build_time(),
+        formats=_split_formats(args.only),
+        drafts=args.drafts,
+    )
+    result = build(options)
+    if not result.report.ok:
+        TextReporter(sys.stderr).report(result.report)
+        print("build stopped: nothing was written", file=sys.stderr)
+        return EXIT_CONTENT
+    published = result.published
+    written = len(published.written) if published else 0
+    unchanged = len(published.unchanged) if published else 0
+    formats = ", ".join(result.formats) or "no formats registered yet"
+    print(f"{result.recaps} recaps published ({formats}): {written} written, {unchanged} unchanged",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    try:
+        day = date.fromisoformat(args.date) if args.date else date.today()
+    except ValueError:
+        msg = f"--date must be YYYY-MM-DD, not {args.date!r}"
+        raise UsageError(msg) from None
+    path = create_recap(args.content, title=args.title, kind=args.kind, day=day,
+                        slug=args.slug, author=args.author)
+    print(path)
+    return EXIT_OK
+
+
+def _schema_docs(args: argparse.Namespace) -> int:
+    text = schema_reference()
+    if args.check:
+        current = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
+        if current != text:
+            print(f"{args.out} is out of date: run `invoke schema-docs`", file=sys.stderr)
+            return EXIT_CONTENT
+        return EXIT_OK
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8", newline="\n")
+    print(args.out)
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.split("\n")[0])
+    commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
+        return sub
+
+    validate = command("validate", "check every source against the schemas and cross-file rules")
+    validate.add_argument("--format", choices=FORMAT_NAMES, default="text", help="report format")
+    validate.set_defaults(run=_validate)
+
+    build_cmd = command("build", "validate, render every format and publish into the output folder")
+    build_cmd.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    build_cmd.add_argument("--only", metavar="FORMAT[,FORMAT]", help="build only these formats")
+    build_cmd.add_argument("--drafts", action="store_true", help="include drafts")
+    build_cmd.set_defaults(run=_build)
+
+    new = command("new", "start a new recap source with a permanent id")
+    new.add_argument("--title", required=True)
+    new.add_argument("--kind", choices=("meeting", "conference"), default="meeting")
+    new.add_argument("--date", help="publication date, YYYY-MM-DD (default: today)")
+    new.add_argument("--slug", help="default: made from the title")
+    new.add_argument("--author", help="person id (default: site.yaml's default_author)")
+    new.set_defaults(run=_new)
+
+    docs = command("schema-docs", "write the field reference generated from the schemas")
+    docs.add_argument("--out", type=Path, default=Path("docs/schema.md"))
+    docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    docs.set_defaults(run=_schema_docs)
+    return main_parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

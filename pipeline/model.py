@@ -1,0 +1,265 @@
+"""Frozen dataclasses: the only objects the stages hand each other.
+
+`SourceDoc` and `Problem` come out of loading and validation; `Recap`, `Person`, `Site` and
+their parts come out of normalization, with people resolved and computed fields filled in,
+so that renderers never look at raw YAML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A 1-based line and column in a source file."""
+
+    line: int
+    column: int
+
+
+def format_path(path: JsonPath) -> str:
+    """Give a path as a reader writes it: `talks[3].speakers[0]`, or `(top level)`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the content, located in its file."""
+
+    file: str
+    line: int
+    column: int
+    path: JsonPath
+    message: str
+    hint: str | None = None
+
+    @property
+    def dotted_path(self) -> str:
+        return format_path(self.path)
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """One YAML file as loaded: plain values plus where each value and key was written."""
+
+    file: str
+    data: dict[str, Any]
+    positions: Mapping[JsonPath, Position]
+    key_positions: Mapping[JsonPath, Position]
+
+    def position(self, path: JsonPath) -> Position:
+        """Give where the value at `path` was written, or its nearest written ancestor."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return found
+        return Position(1, 1)
+
+    def key_position(self, path: JsonPath) -> Position:
+        """Give where the key of `path` was written (falling back to the value)."""
+        return self.key_positions.get(path) or self.position(path)
+
+
+@dataclass(frozen=True)
+class Person:
+    """An author, speaker or guest; `id` is None for one-off people written inline."""
+
+    name: str
+    id: str | None = None
+    affiliation: str | None = None
+    role: str | None = None
+    url: str | None = None
+    email: str | None = None
+
+
+_YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+
+
+@dataclass(frozen=True)
+class Recording:
+    url: str
+    duration: timedelta | None = None
+    duration_text: str | None = None
+    uploaded: date | None = None
+
+    @property
+    def youtube_id(self) -> str | None:
+        """Give the video id for YouTube links (youtu.be, watch?v=, embed/), else None."""
+        parts = urlsplit(self.url)
+        host = (parts.hostname or "").removeprefix("www.").removeprefix("m.")
+        candidate = None
+        if host == "youtu.be":
+            candidate = parts.path.strip("/")
+        elif host in ("youtube.com", "youtube-nocookie.com"):
+            path = PurePosixPath(parts.path)
+            if parts.path == "/watch":
+                candidate = parse_qs(parts.query).get("v", [""])[0]
+            elif len(path.parts) == 3 and path.parts[1] in ("embed", "live", "shorts", "v"):
+                candidate = path.parts[2]
+        return candidate if candidate and _YOUTUBE_ID.match(candidate) else None
+
+
+@dataclass(frozen=True)
+class TalkLink:
+    kind: str
+    url: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Talk:
+    title: str
+    kind: str
+    speakers: tuple[Person, ...]
+    summary: str
+    track: str | None = None
+    takeaways_intro: str | None = None
+    takeaways: tuple[str, ...] = ()
+    recording: Recording | None = None
+    links: tuple[TalkLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    kind: str
+    title: str
+    body: str
+    guests: tuple[Person, ...] = ()
+    recording: Recording | None = None
+
+
+@dataclass(frozen=True)
+class CallToAction:
+    title: str
+    text: str
+    url: str
+    expires: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        return self.expires is None or day <= self.expires
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Series:
+    id: str
+    name: str
+    part: int
+    parts: int
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    kind: str
+    start: date | None = None
+    end: date | None = None
+    location: str | None = None
+    online: bool | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class DisplayZone:
+    zone: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class NextMeeting:
+    start: datetime
+    time_zone: str
+    display_zones: tuple[DisplayZone, ...]
+    title: str | None = None
+    duration: timedelta | None = None
+    registration_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Recap:
+    """One recap, normalized: people resolved, dates parsed, computed fields filled in."""
+
+    id: str
+    kind: str
+    title: str
+    slug: str
+    date: date
+    updated: datetime
+    authors: tuple[Person, ...]
+    summary: str
+    source_file: str
+    tags: tuple[str, ...] = ()
+    draft: bool = False
+    publish_at: datetime | None = None
+    series: Series | None = None
+    event: Event | None = None
+    intro: str | None = None
+    calls_to_action: tuple[CallToAction, ...] = ()
+    sections: tuple[Section, ...] = ()
+    talks: tuple[Talk, ...] = ()
+    recording: Recording | None = None
+    closing: str | None = None
+    next_meeting: NextMeeting | None = None
+    related: tuple[Link, ...] = ()
+    word_count: int = 0
+    reading_time_minutes: int = 1
+    people_ids: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def speakers(self) -> tuple[Person, ...]:
+        """Give every distinct speaker and guest, in order of first appearance."""
+        seen: dict[tuple[str | None, str], Person] = {}
+        for person in (
+            *(s for talk in self.talks for s in talk.speakers),
+            *(g for section in self.sections for g in section.guests),
+        ):
+            seen.setdefault((person.id, person.name), person)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    base_url: str
+    language: str
+    description: str | None = None
+    default_author: str | None = None
+    blog_path: str = "blog/"
+    feed_limit: int = 20
+    markdown_flavor: str = "hugo"
+    paper: str = "a4"
+
+    def post_url(self, recap: Recap) -> str:
+        """Give the canonical URL of a recap's post: base + blog path + yyyy/mmdd-slug/."""
+        return f"{self.base_url}{self.blog_path}{recap_path(recap)}/"
+
+
+def recap_path(recap: Recap) -> str:
+    """Give `yyyy/mmdd-slug`, the post's place under the blog path (the seed site's convention)."""
+    return f"{recap.date:%Y}/{recap.date:%m%d}-{recap.slug}"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One output file: a path relative to the output folder and its exact bytes."""
+
+    path: PurePosixPath
+    content: bytes
+    format: str

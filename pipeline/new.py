@@ -1,0 +1,132 @@
+"""`new`: start a recap source with a permanent id, the schema modeline and a skeleton.
+
+The id is a random UUID written once here; nothing ever derives it from the title or
+slug, so renaming either never makes a feed reader show the recap twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import uuid
+from datetime import date
+from pathlib import Path
+
+from pipeline.errors import UsageError
+from pipeline.load import load_file, recap_paths
+
+MODELINE = "# yaml-language-server: $schema=../../schema/recap.schema.json"
+SLUG_LIMIT = 80
+
+
+def slugify(title: str) -> str:
+    """Give a slug of lowercase ASCII letters, digits and single hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > SLUG_LIMIT:
+        slug = slug[:SLUG_LIMIT].rsplit("-", 1)[0]
+    return slug
+
+
+def _quoted(text: str) -> str:
+    """Give a YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+_MEETING_BODY = """\
+intro: |
+  TODO: what happened at the meeting, in a paragraph or two.
+sections:
+  - kind: news
+    title: "News and updates"
+    body: |
+      TODO: releases, announcements.
+  - kind: roadmap
+    title: "Roadmap"
+    body: |
+      TODO: what is coming next.
+  - kind: conversation
+    title: "Community conversation"
+    guests: []
+    body: |
+      TODO: who joined and what they talked about.
+  - kind: qa
+    title: "Q&A"
+    body: |
+      TODO: questions from the audience.
+# recording: {url: "https://youtu.be/VIDEO_ID", duration: "PT1H", uploaded: "YYYY-MM-DD"}
+# next_meeting:
+#   start: "YYYY-MM-DDT09:00:00-07:00"
+#   time_zone: "America/Los_Angeles"
+#   display_zones: [{zone: "America/Los_Angeles", label: "PT"}, {zone: "America/New_York", label: "ET"}]
+"""
+
+_CONFERENCE_BODY = """\
+# event: {name: "KubeCon + CloudNativeCon Europe", kind: conference, start: "YYYY-MM-DD", end: "YYYY-MM-DD"}
+intro: |
+  TODO: which event, and why these talks.
+talks:
+  - title: "TODO talk title"
+    kind: talk
+    # track: "ServiceMeshCon"
+    speakers:
+      - name: "TODO speaker (or a person id from content/people.yaml)"
+    summary: |
+      TODO: what the talk said.
+    # recording: {url: "https://youtu.be/VIDEO_ID", duration: "PT30M", uploaded: "YYYY-MM-DD"}
+"""
+
+
+def recap_template(*, recap_id: str, title: str, slug: str, kind: str, day: date, author: str) -> str:
+    """Give the text of a new draft recap source that already validates."""
+    head = f"""{MODELINE}
+id: {_quoted(recap_id)}
+kind: {kind}
+title: {_quoted(title)}
+slug: {slug}
+date: "{day.isoformat()}"
+draft: true
+authors: [{author}]
+summary: "TODO: one plain-text paragraph for feeds and search results."
+tags: []
+"""
+    return head + (_MEETING_BODY if kind == "meeting" else _CONFERENCE_BODY)
+
+
+def create_recap(content_dir: Path, *, title: str, kind: str, day: date,
+                 slug: str | None = None, author: str | None = None) -> Path:
+    """Write `content/recaps/<date>-<slug>.yaml`; never overwrite, never reuse a slug."""
+    if kind not in ("meeting", "conference"):
+        msg = f"--kind must be 'meeting' or 'conference', not {kind!r}"
+        raise UsageError(msg)
+    slug = slug or slugify(title)
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) or len(slug) > SLUG_LIMIT:
+        msg = f"cannot use {slug!r} as a slug: pass --slug with lowercase letters, digits and hyphens"
+        raise UsageError(msg)
+    for path in recap_paths(content_dir):
+        doc, _ = load_file(path)
+        if doc is not None and doc.data.get("slug") == slug:
+            msg = f"{path} already uses the slug {slug!r}: pass --slug to choose another"
+            raise UsageError(msg)
+    author = author or _default_author(content_dir)
+    text = recap_template(recap_id=f"urn:uuid:{uuid.uuid4()}", title=title, slug=slug,
+                          kind=kind, day=day, author=author)
+    target = content_dir / "recaps" / f"{day.isoformat()}-{slug}.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with target.open("x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except FileExistsError:
+        msg = f"{target} already exists; it was left as it is"
+        raise UsageError(msg) from None
+    return target
+
+
+def _default_author(content_dir: Path) -> str:
+    doc, _ = load_file(content_dir / "site.yaml")
+    author = doc.data.get("default_author") if doc else None
+    if not isinstance(author, str):
+        msg = "no author: pass --author or set default_author in content/site.yaml"
+        raise UsageError(msg)
+    return author

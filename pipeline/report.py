@@ -1,0 +1,108 @@
+"""Reporters: the same problems as human text, GitHub workflow commands or JSON.
+
+Chosen by name (`--format text|github|json`), like check-jsonschema's reporters. Each
+writes to the stream it is given; JSON output stays pure JSON on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from pipeline.validate import ValidationReport
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+class TextReporter:
+    """`file:line:col: path: message` lines, one problem each, plus a closing count."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.colour = use_colour(stream)
+
+    def _paint(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
+
+    def report(self, report: ValidationReport) -> None:
+        for problem in report.problems:
+            where = self._paint(f"{problem.file}:{problem.line}:{problem.column}:", "1")
+            field = self._paint(problem.dotted_path, "36")
+            line = f"{where} {field}: {problem.message}"
+            if problem.hint:
+                line += f" ({problem.hint})"
+            print(line, file=self.stream)
+        count = len(report.problems)
+        files = f"{report.files_checked} file{'s' if report.files_checked != 1 else ''}"
+        if count:
+            summary = f"{count} problem{'s' if count != 1 else ''} in {files}"
+            print(self._paint(summary, "31"), file=self.stream)
+        else:
+            print(self._paint(f"{files} valid", "32"), file=self.stream)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GithubReporter:
+    """GitHub Actions workflow commands: one `::error file=…,line=…,col=…::` per problem."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def report(self, report: ValidationReport) -> None:
+        for problem in report.problems:
+            message = f"{problem.dotted_path}: {problem.message}"
+            if problem.hint:
+                message += f" ({problem.hint})"
+            props = (
+                f"file={_escape_property(problem.file)},line={problem.line},"
+                f"col={problem.column},title={_escape_property('recap validation')}"
+            )
+            print(f"::error {props}::{_escape_data(message)}", file=self.stream)
+
+
+class JsonReporter:
+    """One JSON document: `{"ok", "files_checked", "problems": [...]}`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def report(self, report: ValidationReport) -> None:
+        document = {
+            "ok": report.ok,
+            "files_checked": report.files_checked,
+            "problems": [
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "column": p.column,
+                    "path": p.dotted_path,
+                    "message": p.message,
+                    "hint": p.hint,
+                }
+                for p in report.problems
+            ],
+        }
+        json.dump(document, self.stream, indent=2, ensure_ascii=False)
+        self.stream.write("\n")
+
+
+REPORTERS = {"text": TextReporter, "github": GithubReporter, "json": JsonReporter}
+FORMAT_NAMES: Sequence[str] = tuple(REPORTERS)
+
+
+def reporter_for(name: str, stream: TextIO | None = None) -> TextReporter | GithubReporter | JsonReporter:
+    """Give the reporter called `name`, writing to `stream` (stdout by default)."""
+    return REPORTERS[name](stream or sys.stdout)

@@ -1,0 +1,272 @@
+"""Schema and cross-file validation: every problem in every file, each located.
+
+Schema problems come first. Cross-file rules (unique ids, people references, series,
+time zones) then run on the documents that passed their schema, so they can trust the
+shape of the data; a document with schema problems is checked again once it is fixed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jsonschema import Draft7Validator
+
+from pipeline.errors import EnvironmentProblem
+from pipeline.load import ContentSources
+from pipeline.model import JsonPath, Problem, SourceDoc
+from pipeline.schema_errors import translate
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+SCHEMA_NAMES = ("recap", "people", "site")
+REQUIRED_FORMATS = ("date", "date-time", "uri", "email")
+
+# XML 1.0 allows tab, newline, carriage return and everything from U+0020 except the
+# surrogates and U+FFFE/U+FFFF; feeds and typst choke on the rest, so they stop here.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What validation found: problems sorted by file and position, and what was read."""
+
+    problems: tuple[Problem, ...]
+    files_checked: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def schema_path(name: str) -> Path:
+    return SCHEMA_DIR / f"{name}.schema.json"
+
+
+@cache
+def schema_validator(name: str) -> Draft7Validator:
+    """Give one reusable validator per schema, with real format checking."""
+    checker = Draft7Validator.FORMAT_CHECKER
+    missing = [f for f in REQUIRED_FORMATS if f not in checker.checkers]
+    if missing:
+        msg = (
+            f"jsonschema cannot check the formats {', '.join(missing)}: "
+            "install the project's dependencies (pip install -e .)"
+        )
+        raise EnvironmentProblem(msg)
+    try:
+        schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        msg = f"cannot read {schema_path(name)}: {error}"
+        raise EnvironmentProblem(msg) from error
+    return Draft7Validator(schema, format_checker=checker)
+
+
+def schema_problems(doc: SourceDoc, name: str) -> list[Problem]:
+    """Give every schema problem of one document."""
+    validator = schema_validator(name)
+    return [p for error in validator.iter_errors(doc.data) for p in translate(doc, error)]
+
+
+def _strings(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield (*path, key), key
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def character_problems(doc: SourceDoc) -> list[Problem]:
+    """Find characters that XML 1.0 forbids, which no feed or handout could carry."""
+    problems = []
+    for path, text in _strings(doc.data, ()):
+        found = _XML_FORBIDDEN.search(text)
+        if found:
+            where = doc.position(path)
+            code = f"U+{ord(found.group()):04X}"
+            message = f"contains the control character {code}, which feeds and handouts cannot carry"
+            problems.append(Problem(doc.file, where.line, where.column, path, message, "remove it"))
+    return problems
+
+
+def _problem(doc: SourceDoc, path: JsonPath, message: str, hint: str | None = None) -> Problem:
+    where = doc.position(path)
+    return Problem(doc.file, where.line, where.column, path, message, hint)
+
+
+def _person_refs(recap: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
+    for index, author in enumerate(recap.get("authors", [])):
+        yield ("authors", index), author
+    for t, talk in enumerate(recap.get("talks", [])):
+        for s, speaker in enumerate(talk["speakers"]):
+            if isinstance(speaker, str):
+                yield ("talks", t, "speakers", s), speaker
+    for n, section in enumerate(recap.get("sections", [])):
+        for g, guest in enumerate(section.get("guests", [])):
+            if isinstance(guest, str):
+                yield ("sections", n, "guests", g), guest
+
+
+def _unknown_person(doc: SourceDoc, path: JsonPath, ref: str, known: Iterable[str]) -> Problem:
+    close = difflib.get_close_matches(ref, list(known), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else "add the person to content/people.yaml"
+    return _problem(doc, path, f"{ref!r} is not in content/people.yaml", hint)
+
+
+def reference_problems(recaps: list[SourceDoc], people: SourceDoc | None,
+                       site: SourceDoc | None) -> list[Problem]:
+    """Check that every person id used by recaps and the site exists in the registry."""
+    if people is None:
+        return []
+    known = people.data.keys()
+    problems = [
+        _unknown_person(doc, path, ref, known)
+        for doc in recaps
+        for path, ref in _person_refs(doc.data)
+        if ref not in known
+    ]
+    default_author = site.data.get("default_author") if site else None
+    if site and default_author is not None and default_author not in known:
+        problems.append(_unknown_person(site, ("default_author",), default_author, known))
+    return problems
+
+
+def uniqueness_problems(recaps: list[SourceDoc]) -> list[Problem]:
+    """Check that no two recaps share an id or a slug (feeds and file names depend on it)."""
+    problems = []
+    for key in ("id", "slug"):
+        first_seen: dict[str, SourceDoc] = {}
+        for doc in recaps:
+            value = doc.data[key]
+            if value in first_seen:
+                other = first_seen[value]
+                where = other.position((key,))
+                message = f"{key} {value!r} is already used by another recap"
+                hint = f"first used in {other.file}:{where.line}"
+                if key == "id":
+                    hint += "; run `invoke new` for a fresh id"
+                problems.append(_problem(doc, (key,), message, hint))
+            else:
+                first_seen[value] = doc
+    return problems
+
+
+def series_problems(recaps: list[SourceDoc]) -> list[Problem]:
+    """Check that the parts of each series agree and do not repeat."""
+    problems = []
+    first: dict[str, SourceDoc] = {}
+    parts_seen: dict[tuple[str, int], SourceDoc] = {}
+    for doc in recaps:
+        series = doc.data.get("series")
+        if series is None:
+            continue
+        if series["part"] > series["parts"]:
+            problems.append(_problem(doc, ("series", "part"),
+                                     f"part {series['part']} is beyond the series' {series['parts']} parts"))
+        leader = first.setdefault(series["id"], doc)
+        for key in ("name", "parts"):
+            if leader.data["series"][key] != series[key]:
+                where = leader.position(("series", key))
+                message = f"series {key} {series[key]!r} differs from {leader.data['series'][key]!r}"
+                hint = f"the series is defined in {leader.file}:{where.line}"
+                problems.append(_problem(doc, ("series", key), message, hint))
+        key_part = (series["id"], series["part"])
+        if key_part in parts_seen:
+            other = parts_seen[key_part]
+            where = other.position(("series", "part"))
+            message = f"part {series['part']} of series {series['id']!r} already exists"
+            problems.append(_problem(doc, ("series", "part"), message, f"in {other.file}:{where.line}"))
+        else:
+            parts_seen[key_part] = doc
+    return problems
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _zone_problem(doc: SourceDoc, path: JsonPath, name: str) -> Problem:
+    return _problem(doc, path, f"{name!r} is not an IANA time zone",
+                    "for example 'America/Los_Angeles', 'Europe/Berlin' or 'UTC'")
+
+
+def format_offset(moment: datetime) -> str:
+    """Give a UTC offset as written in ISO 8601: -07:00, +05:30."""
+    return moment.isoformat()[-6:] if moment.utcoffset() else "+00:00"
+
+
+def parse_datetime(text: str) -> datetime:
+    """Parse an RFC 3339 date-time (already format-checked), `Z` included."""
+    return datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+
+
+def time_problems(doc: SourceDoc) -> list[Problem]:
+    """Check dates that must follow each other and the next meeting's time zones."""
+    recap = doc.data
+    problems = []
+    published = date.fromisoformat(recap["date"])
+    updated = recap.get("updated")
+    if updated and date.fromisoformat(updated[:10]) < published:
+        problems.append(_problem(doc, ("updated",), "is before the recap's date", f"the recap is dated {published}"))
+    event = recap.get("event", {})
+    if "start" in event and "end" in event and event["end"] < event["start"]:
+        problems.append(_problem(doc, ("event", "end"), "is before the event's first day"))
+    meeting = recap.get("next_meeting")
+    if meeting is None:
+        return problems
+    start = parse_datetime(meeting["start"])
+    zone = _zone(meeting["time_zone"])
+    if zone is None:
+        problems.append(_zone_problem(doc, ("next_meeting", "time_zone"), meeting["time_zone"]))
+    elif start.utcoffset() != start.astimezone(zone).utcoffset():
+        local = start.astimezone(zone)
+        problems.append(_problem(
+            doc, ("next_meeting", "start"),
+            f"the offset {format_offset(start)} is not {meeting['time_zone']}'s offset at that time",
+            f"{meeting['time_zone']} is at {format_offset(local)} then; "
+            f"for {start:%H:%M} local time write {start.replace(tzinfo=zone).isoformat()}",
+        ))
+    if start.date() <= published:
+        problems.append(_problem(doc, ("next_meeting", "start"),
+                                 f"the next meeting ({start.date()}) is not after the recap's date ({published})"))
+    for index, shown in enumerate(meeting.get("display_zones", [])):
+        if _zone(shown["zone"]) is None:
+            problems.append(_zone_problem(doc, ("next_meeting", "display_zones", index, "zone"), shown["zone"]))
+    return problems
+
+
+def validate_sources(sources: ContentSources) -> ValidationReport:
+    """Validate a loaded content folder: schemas first, then the cross-file rules."""
+    problems = list(sources.problems)
+    named = [("site", sources.site), ("people", sources.people)]
+    valid: dict[str, SourceDoc | None] = {}
+    for name, doc in named:
+        found = schema_problems(doc, name) + character_problems(doc) if doc else []
+        problems.extend(found)
+        valid[name] = doc if doc and not found else None
+    valid_recaps = []
+    for doc in sources.recaps:
+        found = schema_problems(doc, "recap") + character_problems(doc)
+        problems.extend(found)
+        if not found:
+            valid_recaps.append(doc)
+    problems.extend(reference_problems(valid_recaps, valid["people"], valid["site"]))
+    problems.extend(uniqueness_problems(valid_recaps))
+    problems.extend(series_problems(valid_recaps))
+    for doc in valid_recaps:
+        problems.extend(time_problems(doc))
+    return ValidationReport(tuple(sorted(set(problems))), sources.files_read)
