@@ -85,7 +85,8 @@ def parser() -> argparse.ArgumentParser:
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
+        sub.add_argument("--content", type=Path, default=Path("content"),
+                         help="content folder (default: content)")
         return sub
 
     validate = command("validate", "check every source against the schemas and cross-file rules")

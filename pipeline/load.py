@@ -67,6 +67,11 @@ def resolve_plain_scalar(text: str) -> Any:
     return text
 
 
+def _position(mark: Any) -> Position:
+    """Give libyaml's 0-based mark as a 1-based position."""
+    return Position(mark.line + 1, mark.column + 1)
+
+
 class _LoadFailure(Exception):
     """Stops reading one file; carries the problem that says why."""
 
@@ -105,7 +110,8 @@ class _Builder:
         return _LoadFailure(self.problem(mark, message, hint, path))
 
     def problem(self, mark: Any, message: str, hint: str | None = None, path: JsonPath = ()) -> Problem:
-        return Problem(self.file, mark.line + 1, mark.column + 1, path, message, hint)
+        where = _position(mark)
+        return Problem(self.file, where.line, where.column, path, message, hint)
 
     def count(self, nodes: int, mark: Any, path: JsonPath) -> None:
         self.nodes += nodes
@@ -177,7 +183,7 @@ class _Builder:
                 )
             )
         else:
-            self.key_positions[path] = Position(event.start_mark.line + 1, event.start_mark.column + 1)
+            self.key_positions[path] = _position(event.start_mark)
         frame.key, frame.key_is_pending = key, False
 
     def feed(self, event: Any) -> None:
@@ -195,7 +201,7 @@ class _Builder:
             self.check_tag(event, self.stack[-1].path)
             self.take_key(event)
             return
-        self.positions[path] = Position(event.start_mark.line + 1, event.start_mark.column + 1)
+        self.positions[path] = _position(event.start_mark)
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchors:
                 msg = f"alias *{event.anchor} refers to no anchor defined before it"

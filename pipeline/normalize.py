@@ -35,7 +35,7 @@ WORDS_PER_MINUTE = 220
 """A common figure for reading prose on screen; Hugo uses 212, Medium 265."""
 
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
-_WORD = re.compile(r"[\w'’-]+")
+_WORD = re.compile(r"[\w'\u2019-]+")
 
 
 @dataclass(frozen=True)

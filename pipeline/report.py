@@ -10,9 +10,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from pipeline.validate import ValidationReport
+
+
+class Reporter(Protocol):
+    def report(self, report: ValidationReport) -> None: ...
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -99,10 +103,14 @@ class JsonReporter:
         self.stream.write("\n")
 
 
-REPORTERS = {"text": TextReporter, "github": GithubReporter, "json": JsonReporter}
+REPORTERS: dict[str, type[TextReporter | GithubReporter | JsonReporter]] = {
+    "text": TextReporter,
+    "github": GithubReporter,
+    "json": JsonReporter,
+}
 FORMAT_NAMES: Sequence[str] = tuple(REPORTERS)
 
 
-def reporter_for(name: str, stream: TextIO | None = None) -> TextReporter | GithubReporter | JsonReporter:
+def reporter_for(name: str, stream: TextIO | None = None) -> Reporter:
     """Give the reporter called `name`, writing to `stream` (stdout by default)."""
     return REPORTERS[name](stream or sys.stdout)

@@ -35,9 +35,13 @@ def _type_text(schema: dict[str, Any], root: dict[str, Any]) -> str:
     if kind == "array":
         return f"list of {_type_text(resolved.get('items', {}), root)}"
     if kind == "object" and name:
-        return f"[{resolved.get('title', name)}](#{_anchor(resolved.get('title', name))})"
+        title = root["definitions"][name].get("title", name)
+        return f"[{title}](#{_anchor(title)})"
+    if kind == "object" and "properties" in resolved:
+        title = resolved.get("title", "object")
+        return f"[{title}](#{_anchor(title)})"
     if "enum" in resolved:
-        return " \\| ".join(f"`{value}`" for value in resolved["enum"])
+        return " | ".join(f"`{value}`" for value in resolved["enum"])
     if "format" in resolved:
         return f"{kind} ({resolved['format']})"
     return str(kind)
@@ -82,7 +86,8 @@ def _document(name: str) -> Iterator[str]:
         person = _resolve(root["additionalProperties"], root)
         yield f"Each key is a {root['propertyNames']['title'].lower()}; each value is a {person['title']}:"
         yield ""
-    for definition in root.get("definitions", {}).values():
+    inline = [p for p in root.get("properties", {}).values() if "properties" in p]
+    for definition in [*inline, *root.get("definitions", {}).values()]:
         if definition.get("type") != "object" or "properties" not in definition:
             continue
         yield f"### {definition['title']}"

@@ -123,8 +123,9 @@ def _translate_alternatives(doc: SourceDoc, error: ValidationError, path: JsonPa
         for sub in meant[0]:
             yield from translate(doc, sub)
         return
-    formats = [branch.get("format") for branch in error.validator_value if isinstance(branch, dict)]
-    if formats and all(formats):
+    branches = error.validator_value
+    formats = [b["format"] for b in branches if isinstance(b, dict) and isinstance(b.get("format"), str)]
+    if formats and len(formats) == len(branches):
         names = " or ".join(_FORMAT_NAMES.get(f, f).split(" (")[0] for f in formats)
         yield _problem(doc, path, f"{_short(str(error.instance))} is not a valid {names}",
                        _example_hint(schema))
@@ -135,11 +136,21 @@ def _translate_alternatives(doc: SourceDoc, error: ValidationError, path: JsonPa
     yield _problem(doc, path, f"{describe_value(error.instance)} is not a valid {title}", hint)
 
 
+def _first_repeat(items: list[Any]) -> Any:
+    seen: list[Any] = []
+    for item in items:
+        if item in seen:
+            return item
+        seen.append(item)
+    return None
+
+
 def _message(keyword: str, expected: Any, value: Any, schema: dict[str, Any]) -> tuple[str, str | None]:
     """Give message and hint for a single-keyword failure."""
     title = as_clause(str(schema.get("title", "value")))
     if keyword == "type":
-        wanted = " or ".join(_JSON_TYPES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected))
+        types = [expected] if isinstance(expected, str) else expected
+        wanted = " or ".join(_JSON_TYPES.get(t, t) for t in types)
         hint = None
         if expected == "string" and not isinstance(value, (list, dict)):
             hint = "YAML read this as a non-text value; put it in quotes to keep it as text"
@@ -173,9 +184,7 @@ def _message(keyword: str, expected: Any, value: Any, schema: dict[str, Any]) ->
         hint = "split the recap into a series" if title == "talks" else None
         return f"has {len(value):,} entries; at most {expected:,} allowed", hint
     if keyword == "uniqueItems":
-        seen: list[Any] = []
-        repeated = next((v for v in value if v in seen or seen.append(v)), None)
-        return f"lists {_short(str(repeated))} more than once", None
+        return f"lists {_short(str(_first_repeat(value)))} more than once", None
     if keyword == "minimum":
         return f"{value} is less than the minimum, {expected}", None
     if keyword == "maximum":

@@ -221,7 +221,8 @@ def time_problems(doc: SourceDoc) -> list[Problem]:
     published = date.fromisoformat(recap["date"])
     updated = recap.get("updated")
     if updated and date.fromisoformat(updated[:10]) < published:
-        problems.append(_problem(doc, ("updated",), "is before the recap's date", f"the recap is dated {published}"))
+        problems.append(_problem(doc, ("updated",), "is before the recap's date",
+                                 f"the recap is dated {published}"))
     event = recap.get("event", {})
     if "start" in event and "end" in event and event["end"] < event["start"]:
         problems.append(_problem(doc, ("event", "end"), "is before the event's first day"))
@@ -241,11 +242,12 @@ def time_problems(doc: SourceDoc) -> list[Problem]:
             f"for {start:%H:%M} local time write {start.replace(tzinfo=zone).isoformat()}",
         ))
     if start.date() <= published:
-        problems.append(_problem(doc, ("next_meeting", "start"),
-                                 f"the next meeting ({start.date()}) is not after the recap's date ({published})"))
+        message = f"the next meeting ({start.date()}) is not after the recap's date ({published})"
+        problems.append(_problem(doc, ("next_meeting", "start"), message))
     for index, shown in enumerate(meeting.get("display_zones", [])):
         if _zone(shown["zone"]) is None:
-            problems.append(_zone_problem(doc, ("next_meeting", "display_zones", index, "zone"), shown["zone"]))
+            path = ("next_meeting", "display_zones", index, "zone")
+            problems.append(_zone_problem(doc, path, shown["zone"]))
     return problems
 
 

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CONTENT, FIXTURES, ROOT
 from jsonschema import Draft7Validator
 
-from conftest import CONTENT, FIXTURES, ROOT, assemble_content
 from pipeline.load import load_content, load_file
 from pipeline.validate import SCHEMA_NAMES, schema_path, schema_problems, validate_sources
 

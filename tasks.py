@@ -1,0 +1,85 @@
+"""invoke tasks: a thin layer over `python -m pipeline`, one short task per stage.
+
+Every task runs the same command CI and pre-commit run, and ends with its exit code
+(0 clean, 1 content problems, 2 usage or environment).
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import Context, task
+
+PYTHON = shlex.quote(sys.executable)
+
+
+def _pipeline(c: Context, *args: str) -> None:
+    """Run `python -m pipeline ARGS` and leave with its exit code."""
+    command = " ".join([PYTHON, "-m", "pipeline", *map(shlex.quote, args)])
+    result = c.run(command, warn=True, pty=False)
+    if result is not None and result.exited:
+        sys.exit(result.exited)
+
+
+@task(help={"format": "text (default), github (workflow annotations) or json",
+            "content": "content folder (default: content)"})
+def validate(c, format="text", content="content"):
+    """Validate every recap, people.yaml and site.yaml; report all problems at once."""
+    _pipeline(c, "validate", "--format", format, "--content", content)
+
+
+@task(help={"only": "comma-separated formats to build", "drafts": "include drafts",
+            "out": "output folder (default: dist)", "content": "content folder (default: content)"})
+def build(c, only="", drafts=False, out="dist", content="content"):
+    """Validate, then render every format of every publishable recap into dist/."""
+    args = ["build", "--out", out, "--content", content]
+    if only:
+        args += ["--only", only]
+    if drafts:
+        args.append("--drafts")
+    _pipeline(c, *args)
+
+
+@task(help={"title": "the recap's title", "kind": "meeting (default) or conference",
+            "date": "publication date YYYY-MM-DD (default: today)", "slug": "default: from the title",
+            "author": "person id (default: site.yaml's default_author)"})
+def new(c, title, kind="meeting", date="", slug="", author=""):
+    """Start content/recaps/<date>-<slug>.yaml with a permanent id and the schema modeline."""
+    args = ["new", "--title", title, "--kind", kind]
+    for flag, value in (("--date", date), ("--slug", slug), ("--author", author)):
+        if value:
+            args += [flag, value]
+    _pipeline(c, *args)
+
+
+@task(help={"check": "fail if docs/schema.md is out of date instead of writing it"})
+def schema_docs(c, check=False):
+    """Write docs/schema.md, the field reference generated from schema/."""
+    _pipeline(c, "schema-docs", *(["--check"] if check else []))
+
+
+@task(help={"args": "extra pytest arguments, e.g. '-k feeds -x'"})
+def test(c, args=""):
+    """Run the test suite (real pandoc, typst, feedgen, Hugo; nothing mocked)."""
+    result = c.run(f"{PYTHON} -m pytest {args}", warn=True, pty=False)
+    if result is not None and result.exited:
+        sys.exit(result.exited)
+
+
+@task
+def lint(c):
+    """Run ruff and mypy over the package and tests."""
+    c.run(f"{PYTHON} -m ruff check pipeline tests tasks.py")
+    c.run(f"{PYTHON} -m mypy")
+
+
+@task(help={"out": "output folder (default: dist)"})
+def clean(c, out="dist"):
+    """Remove the output folder."""
+    target = Path(out)
+    if target.exists():
+        shutil.rmtree(target)
+        print(f"removed {target}")

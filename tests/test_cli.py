@@ -1,0 +1,165 @@
+"""The command line as CI and maintainers use it: exit codes, report formats, `new`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, ROOT
+
+from pipeline.__main__ import main
+from pipeline.load import load_file
+
+
+def run_cli(*args: str, cwd: Path = ROOT,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, check=False)
+
+
+def test_validate_exits_0_on_the_shipped_content():
+    result = run_cli("validate")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "3 files valid\n", "")
+
+
+def test_validate_exits_1_and_lists_located_problems(make_content):
+    content = make_content([FIXTURES / "invalid" / "bad-enum.yaml", FIXTURES / "invalid" / "empty.yaml"])
+    result = run_cli("validate", "--content", str(content))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "2 problems in 4 files"
+    assert lines[0].endswith("recaps/bad-enum.yaml:12:11: talks[0].kind: \"keynot\" is not an allowed "
+                             "kind of talk (did you mean 'keynote'? allowed: talk, panel, keynote, "
+                             "lightning, workshop, demo, fireside)")
+    assert "Traceback" not in result.stderr
+
+
+def test_every_invalid_fixture_exits_1_without_a_traceback(make_content):
+    content = make_content(sorted((FIXTURES / "invalid").glob("*.yaml")))
+    result = run_cli("validate", "--content", str(content))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_github_format_gives_one_escaped_annotation_per_problem(make_content, tmp_path):
+    odd = tmp_path / "odd, name: 100%.yaml"
+    odd.write_text((FIXTURES / "invalid" / "bad-enum.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    content = make_content([odd, FIXTURES / "invalid" / "yaml-syntax-error.yaml"])
+    result = run_cli("validate", "--content", str(content), "--format", "github")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("::error file=")
+    assert "odd%2C name%3A 100%25.yaml,line=12,col=11,title=recap validation::talks[0].kind:" in lines[0]
+    assert ",line=11,col=1," in lines[1]
+
+
+def test_json_format_keeps_stdout_pure_json(make_content):
+    content = make_content([FIXTURES / "invalid" / "unknown-field-typo.yaml"])
+    result = run_cli("validate", "--content", str(content), "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert document["problems"] == [{
+        "file": document["problems"][0]["file"], "line": 10, "column": 1, "path": "tittle",
+        "message": "unknown field 'tittle'", "hint": "did you mean 'title'?",
+    }]
+    assert document["problems"][0]["file"].endswith("recaps/unknown-field-typo.yaml")
+
+
+def test_text_output_has_no_colour_when_not_a_terminal(make_content):
+    content = make_content([FIXTURES / "invalid" / "bad-enum.yaml"])
+    assert "\x1b[" not in run_cli("validate", "--content", str(content)).stdout
+
+
+def test_bad_flags_exit_2():
+    assert run_cli("validate", "--format", "xml").returncode == 2
+    assert run_cli("frobnicate").returncode == 2
+
+
+def test_an_unknown_build_format_is_a_usage_error(tmp_path):
+    result = run_cli("build", "--only", "docx", "--out", str(tmp_path / "dist"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: unknown output format 'docx'")
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_build_with_content_problems_exits_1_and_writes_nothing(make_content, tmp_path):
+    content = make_content([FIXTURES / "invalid" / "bad-enum.yaml"])
+    out = tmp_path / "dist"
+    result = run_cli("build", "--content", str(content), "--out", str(out))
+    assert result.returncode == 1
+    assert "build stopped: nothing was written" in result.stderr
+    assert not out.exists()
+
+
+def test_a_bad_source_date_epoch_is_a_usage_error(tmp_path):
+    result = run_cli("build", "--out", str(tmp_path / "dist"), env={"SOURCE_DATE_EPOCH": "yesterday"})
+    assert result.returncode == 2
+    assert "SOURCE_DATE_EPOCH must be a whole number" in result.stderr
+
+
+def test_new_writes_a_valid_draft_with_a_modeline_and_a_fresh_id(seed_content, capsys):
+    args = ["new", "--title", "June community meeting recap", "--kind", "meeting",
+            "--date", "2021-07-01", "--content", str(seed_content)]
+    assert main(args) == 0
+    path = Path(capsys.readouterr().out.strip())
+    assert path == seed_content / "recaps" / "2021-07-01-june-community-meeting-recap.yaml"
+    assert path.read_text(encoding="utf-8").splitlines()[0] == (
+        "# yaml-language-server: $schema=../../schema/recap.schema.json")
+    doc, problems = load_file(path)
+    assert problems == []
+    assert doc.data["id"].startswith("urn:uuid:") and doc.data["draft"] is True
+    assert doc.data["authors"] == ["jason"]
+    assert run_cli("validate", "--content", str(seed_content)).returncode == 0
+
+
+def test_new_conference_recap_validates_too(seed_content):
+    assert main(["new", "--title", "KubeCon NA 2021", "--kind", "conference", "--date", "2021-10-20",
+                 "--content", str(seed_content)]) == 0
+    assert run_cli("validate", "--content", str(seed_content)).returncode == 0
+
+
+def test_two_new_recaps_get_different_ids(seed_content):
+    for slug in ("one", "two"):
+        main(["new", "--title", "Same", "--slug", slug, "--date", "2021-07-01",
+              "--content", str(seed_content)])
+    ids = {load_file(p)[0].data["id"] for p in (seed_content / "recaps").glob("2021-07-01-*.yaml")}
+    assert len(ids) == 2
+
+
+def test_new_never_overwrites_or_reuses_a_slug(seed_content, capsys):
+    existing = seed_content / "recaps" / "2021-06-17-linkerd-at-kubecon-eu.yaml"
+    before = existing.read_bytes()
+    code = main(["new", "--title", "Linkerd at KubeCon EU", "--date", "2021-06-17",
+                 "--content", str(seed_content)])
+    assert code == 2
+    assert "already uses the slug 'linkerd-at-kubecon-eu'" in capsys.readouterr().err
+    assert existing.read_bytes() == before
+
+
+@pytest.mark.parametrize(("title", "message"), [
+    ("!!!", "cannot use '' as a slug"),
+    ("山田", "cannot use '' as a slug"),
+])
+def test_new_asks_for_a_slug_when_the_title_gives_none(seed_content, capsys, title, message):
+    assert main(["new", "--title", title, "--content", str(seed_content)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_schema_docs_are_up_to_date():
+    result = run_cli("schema-docs", "--check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_invoke_lists_every_task_with_a_description():
+    result = subprocess.run([sys.executable, "-m", "invoke", "--list"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    for name in ("build", "clean", "new", "schema-docs", "test", "validate"):
+        line = next(line for line in result.stdout.splitlines() if line.strip().startswith(name))
+        assert len(line.split()) > 1, f"task {name} has no description"
