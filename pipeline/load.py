@@ -274,6 +274,8 @@ def parse_yaml(file: str, raw: bytes) -> tuple[SourceDoc | None, list[Problem]]:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = error.problem or error.context or "unreadable YAML"
+        if "nesting depth" in reason:  # PyYAML 6.0.4+ stops deep flow collections itself
+            return None, [Problem(file, line, column, (), "values are nested too deeply", None)]
         hint = None
         if error.context and error.context_mark and error.problem:
             hint = f"{error.context} that starts on line {error.context_mark.line + 1}"

@@ -86,7 +86,8 @@ def test_a_hundred_thousand_levels_of_nesting_fail_fast():
     doc, problems = load("a: " + "[" * 100_000 + "]" * 100_000)
     assert time.perf_counter() - started < 1
     assert doc is None
-    assert problems[0].message == "values are nested more than 32 levels deep"
+    # libyaml's scanner may stop it before our own depth limit does; both say so plainly
+    assert problems[0].message in ("values are nested more than 32 levels deep", "values are nested too deeply")
 
 
 def test_a_file_over_the_size_limit_is_refused_before_parsing():
