@@ -87,7 +87,10 @@ def test_a_hundred_thousand_levels_of_nesting_fail_fast():
     assert time.perf_counter() - started < 1
     assert doc is None
     # libyaml's scanner may stop it before our own depth limit does; both say so plainly
-    assert problems[0].message in ("values are nested more than 32 levels deep", "values are nested too deeply")
+    assert problems[0].message in (
+        "values are nested more than 32 levels deep",
+        "values are nested too deeply",
+    )
 
 
 def test_a_file_over_the_size_limit_is_refused_before_parsing():
