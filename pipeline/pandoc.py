@@ -1,0 +1,267 @@
+"""Pandoc, batched and sanitized: Markdown fragments in, pandoc AST or any format out.
+
+A pandoc process costs ~40 ms to start and ~20 ms to convert a seed-sized recap, so
+every call here converts many documents at once: they are joined with numbered separator
+paragraphs carrying a random token, converted in one process, and split again. If the
+separators do not all come back in order (an unclosed code fence in one fragment can
+swallow the rest), the batch is converted again one document per process.
+
+Recap text comes from many contributors, so reading is strict: raw HTML, raw TeX and raw
+`{=format}` blocks are off (they become literal text), and the AST is then sanitized:
+attributes (`typst:` ones included) are dropped, links keep only web and mail URLs, and
+images only web URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from typing import Any
+
+from pipeline.errors import PipelineError
+
+Block = dict[str, Any]
+Inline = dict[str, Any]
+
+READER = "markdown-raw_html-raw_tex-raw_attribute"
+"""Pandoc Markdown without the three ways to pass raw output through."""
+RTS_OPTIONS = ("+RTS", "-A8m", "-RTS")
+"""A larger allocation area spares the short-lived process most garbage collections."""
+SAFE_LINK = re.compile(r"^(https?://|mailto:|#|/(?!/)|[A-Za-z0-9._~-]+(/|$|#|\?))", re.IGNORECASE)
+SAFE_IMAGE = re.compile(r"^https?://", re.IGNORECASE)
+_SEPARATOR = f"RECAPSEPARATOR{uuid.uuid4().hex}N"
+_SEPARATOR_LINE = re.compile(rf"^(?:<p>)?{_SEPARATOR}(\d+)(?:</p>)?$", re.MULTILINE)
+
+
+class PandocError(PipelineError):
+    """Raised when pandoc fails or cannot be started; the message carries its stderr."""
+
+
+@cache
+def pandoc_path() -> str:
+    """Give the pandoc binary that pypandoc-binary ships (no system pandoc is used)."""
+    try:
+        import pypandoc
+    except ImportError as error:  # pragma: no cover - a broken install
+        msg = "pandoc is missing: install the project (pip install -e .) to get pypandoc-binary"
+        raise PandocError(msg) from error
+    return str(pypandoc.get_pandoc_path())
+
+
+def run_pandoc(source: str, *args: str) -> str:
+    """Run pandoc once in its sandbox (it reads no file but its input) and give stdout."""
+    command = [pandoc_path(), *RTS_OPTIONS, "--sandbox", *args]
+    try:
+        result = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, check=False)
+    except OSError as error:
+        msg = f"cannot run pandoc: {error}"
+        raise PandocError(msg) from error
+    if result.returncode != 0:
+        msg = f"pandoc failed ({' '.join(args)}): {result.stderr.decode('utf-8', 'replace').strip()}"
+        raise PandocError(msg)
+    return result.stdout.decode("utf-8")
+
+
+@cache
+def api_version() -> tuple[int, ...]:
+    """Give the AST version of the bundled pandoc, needed to hand it JSON documents."""
+    return tuple(json.loads(run_pandoc("", "-f", "markdown", "-t", "json"))["pandoc-api-version"])
+
+
+def separator(index: int) -> Block:
+    return {"t": "Para", "c": [{"t": "Str", "c": f"{_SEPARATOR}{index}"}]}
+
+
+def _split_blocks(blocks: list[Block], count: int) -> list[list[Block]] | None:
+    """Split a batch's blocks at the separators; None when they did not survive."""
+    parts: list[list[Block]] = [[]]
+    for block in blocks:
+        if block == separator(len(parts)):
+            parts.append([])
+        else:
+            parts[-1].append(block)
+    return parts if len(parts) == count else None
+
+
+def _split_text(text: str, count: int) -> list[str] | None:
+    """Split written output at the separator lines; None when they did not all survive."""
+    pieces = _SEPARATOR_LINE.split(text)
+    numbers = [int(n) for n in pieces[1::2]]
+    if numbers != list(range(1, count)):
+        return None
+    return [piece.strip("\n") + "\n" if piece.strip() else "" for piece in pieces[0::2]]
+
+
+_read_cache: dict[str, list[Block]] = {}
+_write_cache: dict[tuple[str, str, tuple[str, ...]], str] = {}
+
+
+def _read_batch(fragments: Sequence[str]) -> list[list[Block]]:
+    joined = "\n\n".join(
+        fragment if index == 0 else f"{_SEPARATOR}{index}\n\n{fragment}"
+        for index, fragment in enumerate(fragments)
+    )
+    blocks = json.loads(run_pandoc(joined, "-f", READER, "-t", "json"))["blocks"]
+    parts = _split_blocks(blocks, len(fragments))
+    if parts is not None:
+        return parts
+    return [json.loads(run_pandoc(fragment, "-f", READER, "-t", "json"))["blocks"] for fragment in fragments]
+
+
+def read_markdown(fragments: Sequence[str]) -> list[list[Block]]:
+    """Give each Markdown fragment as sanitized pandoc blocks, in one pandoc run."""
+    missing = list(dict.fromkeys(f for f in fragments if f not in _read_cache))
+    if missing:
+        for fragment, blocks in zip(missing, _read_batch(missing), strict=True):
+            _read_cache[fragment] = list(sanitize_blocks(blocks))
+    return [_read_cache[fragment] for fragment in fragments]
+
+
+def _document(blocks: Iterable[Block]) -> str:
+    return json.dumps({"pandoc-api-version": list(api_version()), "meta": {}, "blocks": list(blocks)})
+
+
+def write_documents(documents: Sequence[list[Block]], to: str, *options: str) -> list[str]:
+    """Write each document (a list of blocks) in format `to`, in one pandoc run."""
+    keys = [(_document(doc), to, options) for doc in documents]
+    missing = list(dict.fromkeys(key for key in keys if key not in _write_cache))
+    if missing:
+        docs = [json.loads(key[0])["blocks"] for key in missing]
+        batch: list[Block] = []
+        for index, doc in enumerate(docs):
+            batch.extend([separator(index), *doc] if index else doc)
+        text = run_pandoc(_document(batch), "-f", "json", "-t", to, *options)
+        parts = _split_text(text, len(missing))
+        if parts is None:
+            parts = [run_pandoc(key[0], "-f", "json", "-t", to, *options) for key in missing]
+        _write_cache.update(zip(missing, parts, strict=True))
+    return [_write_cache[key] for key in keys]
+
+
+def markdown_to(fragments: Sequence[str], to: str, *options: str) -> list[str]:
+    """Convert Markdown fragments to format `to` (two pandoc runs, whatever their number)."""
+    return write_documents(read_markdown(fragments), to, *options)
+
+
+# --- sanitizing -------------------------------------------------------------------------
+
+_NO_ATTR: list[Any] = ["", [], []]
+
+
+def _clean_attr(attr: list[Any], keep_classes: bool = False) -> list[Any]:
+    """Drop identifiers and key-value attributes; keep classes only where asked (code)."""
+    classes = [c for c in attr[1] if re.fullmatch(r"[A-Za-z0-9_+-]+", c)] if keep_classes else []
+    return ["", classes, []]
+
+
+def _text_of(inlines: Iterable[Inline]) -> str:
+    parts = []
+    for node in inlines:
+        if node["t"] == "Str":
+            parts.append(node["c"])
+        elif node["t"] in ("Space", "SoftBreak", "LineBreak"):
+            parts.append(" ")
+        elif node["t"] in ("Code", "Math"):
+            parts.append(node["c"][1])
+        elif isinstance(node.get("c"), list):
+            parts.append(_text_of(n for n in node["c"] if isinstance(n, dict)))
+            nested = (n for n in node["c"] if isinstance(n, list) and n and isinstance(n[0], dict))
+            parts.extend(_text_of(n) for n in nested)
+    return "".join(parts)
+
+
+def _sanitize_inline(node: Inline) -> Iterator[Inline]:
+    kind = node["t"]
+    if kind == "RawInline":  # unreachable with READER, kept for defence in depth
+        yield {"t": "Str", "c": node["c"][1]}
+    elif kind in ("Link", "Image"):
+        _attr, content, (url, title) = node["c"]
+        content = list(sanitize_inlines(content))
+        allowed = SAFE_IMAGE if kind == "Image" else SAFE_LINK
+        if allowed.match(url.strip()):
+            yield {"t": kind, "c": [_NO_ATTR, content, [url.strip(), title]]}
+        elif kind == "Link":
+            yield from content
+        else:
+            yield {"t": "Str", "c": _text_of(content) or "[image]"}
+    elif kind == "Code":
+        yield {"t": "Code", "c": [_NO_ATTR, node["c"][1]]}
+    elif kind == "Span":
+        yield from sanitize_inlines(node["c"][1])
+    elif kind == "Note":
+        yield {"t": "Note", "c": list(sanitize_blocks(node["c"]))}
+    elif kind in ("Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps", "Underline"):
+        yield {"t": kind, "c": list(sanitize_inlines(node["c"]))}
+    elif kind == "Quoted":
+        yield {"t": kind, "c": [node["c"][0], list(sanitize_inlines(node["c"][1]))]}
+    elif kind == "Cite":
+        yield from sanitize_inlines(node["c"][1])
+    else:  # Str, Space, SoftBreak, LineBreak, Math
+        yield node
+
+
+def sanitize_inlines(inlines: Iterable[Inline]) -> Iterator[Inline]:
+    for node in inlines:
+        yield from _sanitize_inline(node)
+
+
+def _sanitize_block(block: Block) -> Iterator[Block]:
+    kind = block["t"]
+    content: Any = block.get("c")
+    if kind == "RawBlock":  # unreachable with READER, kept for defence in depth
+        yield {"t": "CodeBlock", "c": [_NO_ATTR, content[1]]}
+    elif kind == "CodeBlock":
+        yield {"t": "CodeBlock", "c": [_clean_attr(content[0], keep_classes=True), content[1]]}
+    elif kind in ("Plain", "Para"):
+        yield {"t": kind, "c": list(sanitize_inlines(content))}
+    elif kind == "Header":
+        yield {"t": "Header", "c": [content[0], _NO_ATTR, list(sanitize_inlines(content[2]))]}
+    elif kind == "BlockQuote":
+        yield {"t": kind, "c": list(sanitize_blocks(content))}
+    elif kind == "BulletList":
+        yield {"t": kind, "c": [list(sanitize_blocks(item)) for item in content]}
+    elif kind == "OrderedList":
+        yield {"t": kind, "c": [content[0], [list(sanitize_blocks(item)) for item in content[1]]]}
+    elif kind == "Div":
+        yield from sanitize_blocks(content[1])
+    elif kind == "LineBlock":
+        yield {"t": kind, "c": [list(sanitize_inlines(line)) for line in content]}
+    elif kind == "DefinitionList":
+        yield {"t": kind, "c": [
+            [list(sanitize_inlines(term)), [list(sanitize_blocks(d)) for d in definitions]]
+            for term, definitions in content
+        ]}
+    elif kind == "Figure":
+        yield from sanitize_blocks(content[2])
+    elif kind == "Table":
+        yield from _table_as_blocks(block)
+    else:  # HorizontalRule
+        yield block
+
+
+def _table_as_blocks(table: Block) -> Iterator[Block]:
+    """Keep a table's structure but clean every cell (tables carry attributes at 4 levels)."""
+    _attr, caption, specs, head, bodies, foot = table["c"]
+
+    def cells(rows: list[Any]) -> list[Any]:
+        return [[_NO_ATTR, [[_NO_ATTR, c[1], c[2], c[3], list(sanitize_blocks(c[4]))] for c in row[1]]]
+                for row in rows]
+
+    yield {"t": "Table", "c": [
+        _NO_ATTR,
+        [caption[0], list(sanitize_blocks(caption[1]))],
+        specs,
+        [_NO_ATTR, cells(head[1])],
+        [[_NO_ATTR, body[1], cells(body[2]), cells(body[3])] for body in bodies],
+        [_NO_ATTR, cells(foot[1])],
+    ]}
+
+
+def sanitize_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
+    """Give `blocks` with raw content as text, attributes dropped and unsafe URLs removed."""
+    for block in blocks:
+        yield from _sanitize_block(block)
