@@ -250,6 +250,14 @@ class Site:
         """Give the canonical URL of a recap's post: base + blog path + yyyy/mmdd-slug/."""
         return f"{self.base_url}{self.blog_path}{recap_path(recap)}/"
 
+    def url(self, path: str) -> str:
+        """Give the absolute URL of a published output, e.g. `feeds/atom.xml`."""
+        return self.base_url + path.lstrip("/")
+
+    def pdf_url(self, recap: Recap) -> str:
+        """Give where the recap's handout (`dist/pdf/<slug>.pdf`) is served."""
+        return self.url(f"pdf/{recap.slug}.pdf")
+
 
 def recap_path(recap: Recap) -> str:
     """Give `yyyy/mmdd-slug`, the post's place under the blog path (the seed site's convention)."""
