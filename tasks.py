@@ -43,6 +43,17 @@ def build(c, only="", drafts=False, out="dist", content="content"):
     _pipeline(c, *args)
 
 
+@task(help={"flavor": "hugo, jekyll or gfm (default: content/site.yaml)", "drafts": "include drafts"})
+def markdown(c, flavor="", drafts=False):
+    """Write the blog posts only (Hugo page bundles by default) into dist/."""
+    args = ["build", "--only", "markdown"]
+    if flavor:
+        args += ["--flavor", flavor]
+    if drafts:
+        args.append("--drafts")
+    _pipeline(c, *args)
+
+
 @task(help={"title": "the recap's title", "kind": "meeting (default) or conference",
             "date": "publication date YYYY-MM-DD (default: today)", "slug": "default: from the title",
             "author": "person id (default: site.yaml's default_author)"})
@@ -59,6 +70,14 @@ def new(c, title, kind="meeting", date="", slug="", author=""):
 def schema_docs(c, check=False):
     """Write docs/schema.md, the field reference generated from schema/."""
     _pipeline(c, "schema-docs", *(["--check"] if check else []))
+
+
+@task
+def golden(c):
+    """Regenerate tests/golden/ from the shipped content; review the diff before committing."""
+    for flavor in ("hugo", "jekyll", "gfm"):
+        _pipeline(c, "build", "--only", "markdown", "--flavor", flavor, "--out", "tests/golden")
+    c.run("git status --short tests/golden", warn=True)
 
 
 @task(help={"args": "extra pytest arguments, e.g. '-k feeds -x'"})

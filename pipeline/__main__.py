@@ -38,6 +38,7 @@ def _build(args: argparse.Namespace) -> int:
         now=build_time(),
         formats=_split_formats(args.only),
         drafts=args.drafts,
+        markdown_flavor=args.flavor,
     )
     result = build(options)
     if not result.report.ok:
@@ -97,6 +98,8 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     build_cmd.add_argument("--only", metavar="FORMAT[,FORMAT]", help="build only these formats")
     build_cmd.add_argument("--drafts", action="store_true", help="include drafts")
+    build_cmd.add_argument("--flavor", choices=("hugo", "jekyll", "gfm"),
+                           help="Markdown flavor (default: content/site.yaml's markdown.flavor)")
     build_cmd.set_defaults(run=_build)
 
     new = command("new", "start a new recap source with a permanent id")

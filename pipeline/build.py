@@ -18,6 +18,7 @@ from pipeline.load import load_content
 from pipeline.model import Artifact, Recap
 from pipeline.normalize import Catalog, normalize
 from pipeline.render import RENDERERS
+from pipeline.render.markdown import FLAVORS as MARKDOWN_FLAVORS
 from pipeline.validate import ValidationReport, validate_sources
 from pipeline.write import PublishResult, publish
 
@@ -30,6 +31,8 @@ class BuildOptions:
     formats: tuple[str, ...] = ()
     """Empty means every registered format."""
     drafts: bool = False
+    markdown_flavor: str | None = None
+    """Overrides content/site.yaml's markdown.flavor (hugo, jekyll or gfm)."""
 
 
 @dataclass(frozen=True)
@@ -77,13 +80,19 @@ def render(catalog: Catalog, formats: Sequence[str]) -> list[Artifact]:
 def build(options: BuildOptions) -> BuildResult:
     """Run every stage; give the validation report and, when clean, what was published."""
     formats = chosen_formats(options.formats)
+    if options.markdown_flavor not in (None, *MARKDOWN_FLAVORS):
+        msg = f"unknown Markdown flavor {options.markdown_flavor!r} (use {', '.join(MARKDOWN_FLAVORS)})"
+        raise UsageError(msg)
     sources = load_content(options.content_dir)
     report = validate_sources(sources)
     if not report.ok:
         return BuildResult(report, formats)
     catalog = normalize(sources)
     publishable = tuple(r for r in catalog.recaps if is_published(r, options.now, options.drafts))
-    catalog = replace(catalog, recaps=publishable)
+    site = catalog.site
+    if options.markdown_flavor:
+        site = replace(site, markdown_flavor=options.markdown_flavor)
+    catalog = replace(catalog, recaps=publishable, site=site)
     artifacts = render(catalog, formats)
     published = publish(artifacts, options.out_dir) if artifacts else None
     return BuildResult(report, formats, len(publishable), published)

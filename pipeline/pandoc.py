@@ -27,8 +27,9 @@ from pipeline.errors import PipelineError
 Block = dict[str, Any]
 Inline = dict[str, Any]
 
-READER = "markdown-raw_html-raw_tex-raw_attribute"
-"""Pandoc Markdown without the three ways to pass raw output through."""
+READER = "markdown-raw_html-raw_tex-raw_attribute-yaml_metadata_block-pandoc_title_block"
+"""Pandoc Markdown without raw passthrough, and without metadata blocks that would
+swallow text (a `---` block or a leading `% title` line in a field)."""
 RTS_OPTIONS = ("+RTS", "-A8m", "-RTS")
 """A larger allocation area spares the short-lived process most garbage collections."""
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#|/(?!/)|[A-Za-z0-9._~-]+(/|$|#|\?))", re.IGNORECASE)

@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 
 Renderer = Callable[["Catalog"], Sequence["Artifact"]]
 
-RENDERERS: dict[str, Renderer] = {}
+from pipeline.render import markdown  # noqa: E402  (the registry needs Renderer first)
+
+RENDERERS: dict[str, Renderer] = {
+    "markdown": markdown.render,
+}
 """Format name -> renderer, in the order formats are built."""
 
 __all__ = ["RENDERERS", "Renderer"]

@@ -1,0 +1,219 @@
+"""Markdown blog posts: Hugo page bundles (default), Jekyll posts or plain GitHub Markdown.
+
+The body is the shared recap document written by pandoc's `gfm` writer with raw HTML
+off (Hugo's default Goldmark settings omit raw HTML, so none may appear). Front matter is
+YAML written by PyYAML. Pandoc knows nothing of template engines, so every text from a
+recap has `{{` and `{%` broken before writing (see `neutralize_templates`); the only live
+shortcodes are the pipeline's own `{{< youtube "ID" >}}` embeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+
+from pipeline.model import Artifact, Recap, Recording, Site, recap_path
+from pipeline.normalize import Catalog
+from pipeline.pandoc import Block, write_documents
+from pipeline.render.document import (
+    RecapDocument,
+    body_blocks,
+    emph,
+    header,
+    neutralize_templates,
+    para,
+    prepare,
+    recording_link,
+    text,
+)
+
+WRITER = "gfm-raw_html"
+WRITER_OPTIONS = ("--wrap=none",)
+"""One line per paragraph: diffs of regenerated posts stay readable and Hugo reflows anyway."""
+FLAVORS = ("hugo", "jekyll", "gfm")
+THUMBNAIL = "http://i3.ytimg.com/vi/{id}/maxresdefault.jpg"
+"""The thumbnail address the seed site uses for its videoSchema entries."""
+EMBED = "https://www.youtube.com/embed/{id}"
+
+
+def youtube_shortcode(recording: Recording, title: str) -> list[Block]:
+    """Embed YouTube recordings with Hugo's built-in shortcode; link anything else."""
+    video = recording.youtube_id
+    if video is None:
+        return recording_link(recording, title)
+    # The id matched [A-Za-z0-9_-]{11}, so it cannot close the quotes or the shortcode.
+    return [{"t": "RawBlock", "c": ["markdown", f'{{{{< youtube "{video}" >}}}}']}]
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """What differs between flavors: where a post goes, its front matter, its embeds."""
+
+    name: str
+    path: Callable[[Recap, Site], str]
+    front_matter: Callable[[Recap, Site, dict[str, str]], dict[str, Any] | None]
+    recording_style: Callable[[Recording, str], list[Block]]
+    neutralize: bool
+
+
+def video_schema(recap: Recap, descriptions: dict[str, str]) -> list[dict[str, str]]:
+    """Give the seed site's `params.videoSchema` entries, one per talk with a YouTube recording."""
+    entries = []
+    for talk in recap.talks:
+        video = talk.recording.youtube_id if talk.recording else None
+        if talk.recording is None or video is None:
+            continue
+        entry = {
+            "title": talk.title,
+            "description": descriptions[talk.summary],
+            "embedUrl": EMBED.format(id=video),
+            "thumbnailUrl": THUMBNAIL.format(id=video),
+        }
+        if talk.recording.uploaded:
+            entry["uploadDate"] = talk.recording.uploaded.isoformat()
+        if talk.recording.duration_text:
+            entry["duration"] = talk.recording.duration_text
+        entries.append(entry)
+    return entries
+
+
+def _common_params(recap: Recap, descriptions: dict[str, str]) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "author": recap.authors[0].id if len(recap.authors) == 1 else [a.id for a in recap.authors],
+        "authors": [a.name for a in recap.authors],
+        "readingTime": recap.reading_time_minutes,
+        "wordCount": recap.word_count,
+    }
+    if recap.series:
+        series = recap.series
+        params["series"] = {"id": series.id, "name": series.name, "part": series.part, "parts": series.parts}
+    videos = video_schema(recap, descriptions)
+    if videos:
+        params["videoSchema"] = videos
+    return params
+
+
+def _lastmod(recap: Recap) -> str | None:
+    """Give the update time when it is later than the publication date itself."""
+    if recap.updated.date() == recap.date and recap.updated.time().isoformat() == "00:00:00":
+        return None
+    return recap.updated.isoformat()
+
+
+def hugo_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) -> dict[str, Any]:
+    matter: dict[str, Any] = {"title": recap.title, "date": recap.date.isoformat()}
+    lastmod = _lastmod(recap)
+    if lastmod:
+        matter["lastmod"] = lastmod
+    matter.update({
+        "description": recap.summary,
+        "keywords": list(recap.tags),
+        "tags": list(recap.tags),
+        "draft": recap.draft,
+        "slug": recap.slug,
+        # An explicit url keeps the post where feeds and handouts say it is, whatever the
+        # site's permalink settings.
+        "url": f"/{site.blog_path}{recap_path(recap)}/",
+        "params": _common_params(recap, descriptions),
+    })
+    return matter
+
+
+def jekyll_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) -> dict[str, Any]:
+    matter: dict[str, Any] = {
+        "layout": "post",
+        "title": recap.title,
+        "date": f"{recap.date.isoformat()} 00:00:00 +0000",
+    }
+    lastmod = _lastmod(recap)
+    if lastmod:
+        matter["last_modified_at"] = lastmod
+    matter.update({
+        "description": recap.summary,
+        "tags": list(recap.tags),
+        "permalink": f"/{site.blog_path}{recap_path(recap)}/",
+        "published": not recap.draft,
+    })
+    matter.update(_common_params(recap, descriptions))
+    return matter
+
+
+def _no_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) -> None:
+    return None
+
+
+FLAVOR_TABLE = {
+    "hugo": Flavor(
+        "hugo",
+        lambda recap, site: f"hugo/content/{site.blog_path}{recap_path(recap)}/index.md",
+        hugo_front_matter, youtube_shortcode, neutralize=True,
+    ),
+    "jekyll": Flavor(
+        "jekyll",
+        lambda recap, site: f"jekyll/_posts/{recap.date.isoformat()}-{recap.slug}.md",
+        jekyll_front_matter, recording_link, neutralize=True,
+    ),
+    "gfm": Flavor(
+        "gfm",
+        lambda recap, site: f"gfm/{recap.date.isoformat()}-{recap.slug}.md",
+        _no_front_matter, recording_link, neutralize=False,
+    ),
+}
+
+
+def dump_front_matter(matter: dict[str, Any]) -> str:
+    """Give `---`-fenced YAML front matter, written by PyYAML (never by concatenation)."""
+    text = yaml.safe_dump(matter, allow_unicode=True, sort_keys=False, width=1_000_000,
+                          default_flow_style=False)
+    return f"---\n{text}---\n\n"
+
+
+def _gfm_heading(recap: Recap) -> list[Block]:
+    """Without front matter a plain Markdown file needs its own title and summary."""
+    return [header(1, text(recap.title)), para(emph(text(recap.summary)))]
+
+
+def _documents(documents: Sequence[RecapDocument], flavor: Flavor) -> list[list[Block]]:
+    bodies = []
+    for doc in documents:
+        blocks = body_blocks(doc, flavor.recording_style)
+        if flavor.name == "gfm":
+            blocks = _gfm_heading(doc.recap) + blocks
+        if flavor.neutralize:
+            blocks = neutralize_templates(blocks)  # type: ignore[assignment]
+        bodies.append(blocks)
+    return bodies
+
+
+def plain_descriptions(documents: Sequence[RecapDocument]) -> dict[str, str]:
+    """Give each talk summary as one line of plain text (for videoSchema descriptions)."""
+    summaries = list(dict.fromkeys(t.summary for d in documents for t in d.recap.talks))
+    blocks = [documents[0].markdown[summary] for summary in summaries]
+    texts = write_documents(blocks, "plain", "--wrap=none") if summaries else []
+    return {summary: " ".join(text.split()) for summary, text in zip(summaries, texts, strict=True)}
+
+
+def render_flavor(catalog: Catalog, flavor_name: str) -> list[Artifact]:
+    """Give one post per recap in the named flavor."""
+    flavor = FLAVOR_TABLE[flavor_name]
+    if not catalog.recaps:
+        return []
+    documents = prepare(catalog.recaps, catalog.site)
+    descriptions = plain_descriptions(documents)
+    bodies = write_documents(_documents(documents, flavor), WRITER, *WRITER_OPTIONS)
+    artifacts = []
+    for doc, body in zip(documents, bodies, strict=True):
+        matter = flavor.front_matter(doc.recap, catalog.site, descriptions)
+        text = (dump_front_matter(matter) if matter is not None else "") + body
+        path = PurePosixPath(flavor.path(doc.recap, catalog.site))
+        artifacts.append(Artifact(path, text.encode("utf-8"), "markdown"))
+    return artifacts
+
+
+def render(catalog: Catalog) -> list[Artifact]:
+    """Give the posts in the flavor that content/site.yaml (or `--flavor`) selects."""
+    return render_flavor(catalog, catalog.site.markdown_flavor)
