@@ -264,3 +264,24 @@ def test_template_syntax_in_recap_text_renders_literally(tmp_path, make_content)
     assert "not front matter" in html  # a `---` block in a field is text, not metadata
     assert "javascript:" not in html
     assert "raw HTML omitted" not in html
+
+
+def test_a_call_to_action_shows_only_until_it_expires(make_content):
+    catalog = catalog_of(make_content([FIXTURES / "valid" / "meeting.yaml"]))
+    _, body = split_post(next(iter(posts(catalog, "hugo").values())))
+    assert "Fill in the community survey" in body  # expires 2024-03-31, the recap is of 2024-03-14
+    late = replace(catalog.recaps[0], date=catalog.recaps[0].date.replace(month=4))
+    _, body = split_post(next(iter(posts(replace(catalog, recaps=(late,)), "hugo").values())))
+    assert "Fill in the community survey" not in body
+    assert "Join the community chat" in body
+
+
+def test_series_navigation_links_the_other_parts_that_exist(make_content):
+    valid = FIXTURES / "valid"
+    catalog = catalog_of(make_content([valid / "series-part-1.yaml", valid / "series-part-2.yaml"]))
+    first = posts(catalog, "gfm")["gfm/2023-10-19-autumn-summit-recap-part-1.md"]
+    assert "*Part 1 of 2 of " in first
+    assert ("- Part 2: [Autumn Summit Recap, Part 2]"
+            "(https://recaps.example.org/blog/2023/1026-autumn-summit-recap-part-2/)") in first
+    alone = replace(catalog, recaps=tuple(r for r in catalog.recaps if r.series.part == 1))
+    assert "Part 2:" not in posts(alone, "gfm")["gfm/2023-10-19-autumn-summit-recap-part-1.md"]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline.model import NextMeeting, Person, Recap, Recording, Site, Talk
@@ -274,13 +275,18 @@ def recording_link(recording: Recording, title: str) -> list[Block]:
 _TEMPLATE_OPENERS = re.compile(r"\{(?=[{%])")
 
 
-def neutralize_templates(node: object) -> object:
+def neutralize_templates(blocks: list[Block]) -> list[Block]:
+    """Give `blocks` with `{{` and `{%` broken in every text (see `_neutralize`)."""
+    return [_neutralize(block) for block in blocks]
+
+
+def _neutralize(node: Any) -> Any:
     """Break `{{` and `{%` in every text of a document, so that Hugo shortcodes and Liquid
     tags written in recap text stay text. A zero-width space goes between the braces:
     the text looks the same, and no template engine sees a tag. Raw blocks, which only the
     pipeline itself creates, are left alone."""
     if isinstance(node, list):
-        return [neutralize_templates(item) for item in node]
+        return [_neutralize(item) for item in node]
     if not isinstance(node, dict):
         return node
     kind = node.get("t")
@@ -294,5 +300,5 @@ def neutralize_templates(node: object) -> object:
         attr, inlines, (url, title) = node["c"]
         safe_url = url.replace("{", "%7B").replace("}", "%7D")
         safe_title = _TEMPLATE_OPENERS.sub("{\u200b", title)
-        return {"t": kind, "c": [attr, neutralize_templates(inlines), [safe_url, safe_title]]}
-    return {key: neutralize_templates(value) for key, value in node.items()}
+        return {"t": kind, "c": [attr, _neutralize(inlines), [safe_url, safe_title]]}
+    return {key: _neutralize(value) for key, value in node.items()}

@@ -184,7 +184,7 @@ def _documents(documents: Sequence[RecapDocument], flavor: Flavor) -> list[list[
         if flavor.name == "gfm":
             blocks = _gfm_heading(doc.recap) + blocks
         if flavor.neutralize:
-            blocks = neutralize_templates(blocks)  # type: ignore[assignment]
+            blocks = neutralize_templates(blocks)
         bodies.append(blocks)
     return bodies
 
