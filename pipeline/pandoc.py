@@ -15,17 +15,26 @@ images only web URLs.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.errors import PipelineError
 
 Block = dict[str, Any]
 Inline = dict[str, Any]
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+jobs = os.cpu_count() or 1
+"""How many pandoc processes one conversion may run at once."""
+MIN_CHUNK = 8
+"""Documents per process below which starting another process costs more than it saves."""
 
 READER = "markdown-raw_html-raw_tex-raw_attribute-yaml_metadata_block-pandoc_title_block"
 """Pandoc Markdown without raw passthrough, and without metadata blocks that would
@@ -101,7 +110,23 @@ _read_cache: dict[str, list[Block]] = {}
 _write_cache: dict[tuple[str, str, tuple[str, ...]], str] = {}
 
 
-def _read_batch(fragments: Sequence[str]) -> list[list[Block]]:
+def _chunks(items: list[_T]) -> list[list[_T]]:
+    """Split work for up to `jobs` parallel pandoc processes, none with too little to do."""
+    count = max(1, min(jobs, len(items) // MIN_CHUNK))
+    size = -(-len(items) // count)
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def _in_parallel(convert: Callable[[list[_T]], list[_R]], items: list[_T]) -> list[_R]:
+    """Run `convert` over chunks of `items` at once (pandoc runs outside the GIL)."""
+    chunks = _chunks(items)
+    if len(chunks) == 1:
+        return convert(chunks[0])
+    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+        return [result for part in pool.map(convert, chunks) for result in part]
+
+
+def _read_batch(fragments: list[str]) -> list[list[Block]]:
     joined = "\n\n".join(
         fragment if index == 0 else f"{_SEPARATOR}{index}\n\n{fragment}"
         for index, fragment in enumerate(fragments)
@@ -114,10 +139,10 @@ def _read_batch(fragments: Sequence[str]) -> list[list[Block]]:
 
 
 def read_markdown(fragments: Sequence[str]) -> list[list[Block]]:
-    """Give each Markdown fragment as sanitized pandoc blocks, in one pandoc run."""
+    """Give each Markdown fragment as sanitized pandoc blocks (batched, cached)."""
     missing = list(dict.fromkeys(f for f in fragments if f not in _read_cache))
     if missing:
-        for fragment, blocks in zip(missing, _read_batch(missing), strict=True):
+        for fragment, blocks in zip(missing, _in_parallel(_read_batch, missing), strict=True):
             _read_cache[fragment] = list(sanitize_blocks(blocks))
     return [_read_cache[fragment] for fragment in fragments]
 
@@ -126,20 +151,28 @@ def _document(blocks: Iterable[Block]) -> str:
     return json.dumps({"pandoc-api-version": list(api_version()), "meta": {}, "blocks": list(blocks)})
 
 
-def write_documents(documents: Sequence[list[Block]], to: str, *options: str) -> list[str]:
-    """Write each document (a list of blocks) in format `to`, in one pandoc run."""
-    keys = [(_document(doc), to, options) for doc in documents]
-    missing = list(dict.fromkeys(key for key in keys if key not in _write_cache))
-    if missing:
-        docs = [json.loads(key[0])["blocks"] for key in missing]
+def _write_batch(to: str, options: tuple[str, ...]) -> Callable[[list[list[Block]]], list[str]]:
+    def write(documents: list[list[Block]]) -> list[str]:
         batch: list[Block] = []
-        for index, doc in enumerate(docs):
-            batch.extend([separator(index), *doc] if index else doc)
-        text = run_pandoc(_document(batch), "-f", "json", "-t", to, *options)
-        parts = _split_text(text, len(missing))
+        for index, blocks in enumerate(documents):
+            batch.extend([separator(index), *blocks] if index else blocks)
+        parts = _split_text(run_pandoc(_document(batch), "-f", "json", "-t", to, *options), len(documents))
         if parts is None:
-            parts = [run_pandoc(key[0], "-f", "json", "-t", to, *options) for key in missing]
-        _write_cache.update(zip(missing, parts, strict=True))
+            parts = [run_pandoc(_document(doc), "-f", "json", "-t", to, *options) for doc in documents]
+        return parts
+    return write
+
+
+def write_documents(documents: Sequence[list[Block]], to: str, *options: str) -> list[str]:
+    """Write each document (a list of blocks) in format `to` (batched, cached)."""
+    keys = [(_document(doc), to, options) for doc in documents]
+    missing = dict(zip(keys, documents, strict=True))
+    for key in list(missing):
+        if key in _write_cache:
+            del missing[key]
+    if missing:
+        written = _in_parallel(_write_batch(to, options), list(missing.values()))
+        _write_cache.update(zip(missing, written, strict=True))
     return [_write_cache[key] for key in keys]
 
 
@@ -159,19 +192,46 @@ def _clean_attr(attr: list[Any], keep_classes: bool = False) -> list[Any]:
     return ["", classes, []]
 
 
+def plain_text(blocks: Iterable[Block]) -> str:
+    """Give the words of pandoc blocks as plain text, blocks separated by blank lines."""
+    return "\n\n".join(_text_of(_inlines_in(block)) for block in blocks).strip()
+
+
+def _inlines_in(node: Any) -> Iterator[Inline]:
+    """Yield the outermost inlines inside a block, in document order."""
+    if isinstance(node, dict):
+        if node.get("t") in _INLINE_TYPES:
+            yield node
+        else:
+            yield from _inlines_in(node.get("c"))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _inlines_in(item)
+
+
+_INLINE_TYPES = frozenset({"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Code", "Link",
+                           "Image", "Quoted", "Strikeout", "Superscript", "Subscript", "SmallCaps",
+                           "Underline", "Span", "Math", "Note", "Cite", "RawInline"})
+_QUOTES = {"DoubleQuote": ("\u201c", "\u201d"), "SingleQuote": ("\u2018", "\u2019")}
+
+
 def _text_of(inlines: Iterable[Inline]) -> str:
     parts = []
     for node in inlines:
-        if node["t"] == "Str":
+        kind = node["t"]
+        if kind == "Str":
             parts.append(node["c"])
-        elif node["t"] in ("Space", "SoftBreak", "LineBreak"):
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
             parts.append(" ")
-        elif node["t"] in ("Code", "Math"):
+        elif kind in ("Code", "Math", "RawInline"):
             parts.append(node["c"][1])
-        elif isinstance(node.get("c"), list):
-            parts.append(_text_of(n for n in node["c"] if isinstance(n, dict)))
-            nested = (n for n in node["c"] if isinstance(n, list) and n and isinstance(n[0], dict))
-            parts.extend(_text_of(n) for n in nested)
+        elif kind == "Quoted":
+            opening, closing = _QUOTES[node["c"][0]["t"]]
+            parts.append(opening + _text_of(node["c"][1]) + closing)
+        elif kind in ("Link", "Image", "Span", "Cite"):
+            parts.append(_text_of(node["c"][1]))
+        elif kind != "Note":  # Emph, Strong and the other wrappers of inlines
+            parts.append(_text_of(node["c"]))
     return "".join(parts)
 
 

@@ -9,11 +9,11 @@ the caller passes a `RecordingStyle`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline.model import NextMeeting, Person, Recap, Recording, Site, Talk
@@ -276,29 +276,14 @@ _TEMPLATE_OPENERS = re.compile(r"\{(?=[{%])")
 
 
 def neutralize_templates(blocks: list[Block]) -> list[Block]:
-    """Give `blocks` with `{{` and `{%` broken in every text (see `_neutralize`)."""
-    return [_neutralize(block) for block in blocks]
-
-
-def _neutralize(node: Any) -> Any:
     """Break `{{` and `{%` in every text of a document, so that Hugo shortcodes and Liquid
-    tags written in recap text stay text. A zero-width space goes between the braces:
-    the text looks the same, and no template engine sees a tag. Raw blocks, which only the
-    pipeline itself creates, are left alone."""
-    if isinstance(node, list):
-        return [_neutralize(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    kind = node.get("t")
-    if kind in ("RawBlock", "RawInline"):
-        return node
-    if kind == "Str":
-        return {"t": "Str", "c": _TEMPLATE_OPENERS.sub("{\u200b", node["c"])}
-    if kind in ("Code", "CodeBlock", "Math"):
-        return {"t": kind, "c": [node["c"][0], _TEMPLATE_OPENERS.sub("{\u200b", node["c"][1])]}
-    if kind in ("Link", "Image"):
-        attr, inlines, (url, title) = node["c"]
-        safe_url = url.replace("{", "%7B").replace("}", "%7D")
-        safe_title = _TEMPLATE_OPENERS.sub("{\u200b", title)
-        return {"t": kind, "c": [attr, _neutralize(inlines), [safe_url, safe_title]]}
-    return {key: _neutralize(value) for key, value in node.items()}
+    tags written in recap text stay text: a zero-width space goes between the braces, the
+    text looks the same and no template engine sees a tag.
+
+    Works on the JSON text of the blocks, where `{{` and `{%` can only come from strings
+    (JSON objects open with `{"`). URLs cannot hold braces: the schema's uri format
+    refuses them.
+    """
+    encoded = json.dumps(blocks, ensure_ascii=False)
+    neutral: list[Block] = json.loads(_TEMPLATE_OPENERS.sub(r"{\\u200b", encoded))
+    return neutral
