@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pipeline.load import ContentSources
@@ -29,7 +29,7 @@ from pipeline.model import (
     Talk,
     TalkLink,
 )
-from pipeline.validate import parse_datetime
+from pipeline.validate import parse_datetime, parse_moment
 
 WORDS_PER_MINUTE = 220
 """A common figure for reading prose on screen; Hugo uses 212, Medium 265."""
@@ -55,13 +55,6 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(msg)
     hours, minutes, seconds = (int(part or 0) for part in match.groups())
     return timedelta(hours=hours, minutes=minutes, seconds=seconds)
-
-
-def parse_moment(text: str) -> datetime:
-    """Parse a date or date-time; a bare date means midnight UTC, for stable feed times."""
-    if len(text) == 10:
-        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
-    return parse_datetime(text)
 
 
 def site_from(data: Mapping[str, Any]) -> Site:

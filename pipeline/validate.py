@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -214,15 +214,25 @@ def parse_datetime(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
 
 
+def parse_moment(text: str) -> datetime:
+    """Parse a date or date-time; a bare date means midnight UTC, for stable feed times."""
+    if len(text) == 10:
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+    return parse_datetime(text)
+
+
 def time_problems(doc: SourceDoc) -> list[Problem]:
     """Check dates that must follow each other and the next meeting's time zones."""
     recap = doc.data
     problems = []
     published = date.fromisoformat(recap["date"])
     updated = recap.get("updated")
-    if updated and date.fromisoformat(updated[:10]) < published:
-        problems.append(_problem(doc, ("updated",), "is before the recap's date",
-                                 f"the recap is dated {published}"))
+    # Feeds publish a recap at midnight UTC of its date, so compare instants, not days.
+    if updated and parse_moment(updated) < parse_moment(recap["date"]):
+        hint = f"the recap is dated {published}"
+        if len(updated) > 10:
+            hint += f", which feeds read as {published}T00:00:00Z"
+        problems.append(_problem(doc, ("updated",), "is before the recap's date", hint))
     event = recap.get("event", {})
     if "start" in event and "end" in event and event["end"] < event["start"]:
         problems.append(_problem(doc, ("event", "end"), "is before the event's first day"))
