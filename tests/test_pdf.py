@@ -1,0 +1,162 @@
+"""The PDF handout: real pandoc, real typst, checked by reading the PDF back with pypdf and
+by rendering it with pypdfium2."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import pypdf
+import pypdfium2
+import pytest
+import yaml
+from conftest import CONTENT, FIXTURES, assemble_content
+
+from pipeline.load import load_content
+from pipeline.model import Artifact
+from pipeline.normalize import Catalog, normalize
+from pipeline.render import RENDERERS, pdf
+from pipeline.render.document import meeting_times
+
+HOSTILE = """Reading #read("/etc/passwd") here.
+
+```{=typst}
+#text(fill: red)[INJECTED]
+```
+
+Raw <b>html</b> and [spanned]{typst:text:fill="red"} words.
+"""
+
+
+def catalog_of(folder: Path) -> Catalog:
+    return normalize(load_content(folder))
+
+
+@pytest.fixture(scope="module")
+def seed() -> Catalog:
+    return catalog_of(CONTENT)
+
+
+@pytest.fixture(scope="module")
+def seed_handout(seed: Catalog) -> Artifact:
+    return pdf.render(seed)[0]
+
+
+def reader(artifact: Artifact) -> pypdf.PdfReader:
+    return pypdf.PdfReader(io.BytesIO(artifact.content))
+
+
+def plain_text(artifact: Artifact) -> str:
+    """Give the PDF's text with line breaks and spacing made uniform."""
+    return " ".join("\n".join(page.extract_text() for page in reader(artifact).pages).split())
+
+
+def link_targets(artifact: Artifact) -> set[str]:
+    targets = set()
+    for page in reader(artifact).pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A")
+            if action is not None and "/URI" in action:
+                targets.add(str(action["/URI"]))
+    return targets
+
+
+def test_the_registry_builds_pdf_after_markdown() -> None:
+    assert RENDERERS["pdf"] is pdf.render
+    assert list(RENDERERS).index("pdf") == list(RENDERERS).index("markdown") + 1
+
+
+def test_one_handout_per_recap_under_pdf(seed: Catalog, seed_handout: Artifact) -> None:
+    recap = seed.recaps[0]
+    assert seed_handout.path.as_posix() == f"pdf/{recap.slug}.pdf"
+    assert seed_handout.format == "pdf"
+    assert seed_handout.content.startswith(b"%PDF-")
+
+
+def test_the_seed_handout_names_every_talk_speaker_and_the_next_meeting(
+    seed: Catalog, seed_handout: Artifact,
+) -> None:
+    recap = seed.recaps[0]
+    text = plain_text(seed_handout)
+    for talk in recap.talks:
+        assert " ".join(talk.title.split()) in text
+    for speaker in recap.speakers:
+        assert speaker.name in text
+    assert recap.next_meeting is not None
+    assert meeting_times(recap.next_meeting) in text
+    assert "Thursday, June 24, 2021" in text
+    assert "Part 1 of 2".upper() in text
+    assert seed.site.post_url(recap) in text  # its hyphens extract as hyphens
+
+
+def test_recordings_are_real_links(seed: Catalog, seed_handout: Artifact) -> None:
+    recordings = {talk.recording.url for talk in seed.recaps[0].talks if talk.recording}
+    assert len(recordings) == 11
+    assert recordings <= link_targets(seed_handout)
+
+
+def test_the_seed_handout_fits_on_two_a4_pages(seed_handout: Artifact) -> None:
+    pages = reader(seed_handout).pages
+    assert 1 <= len(pages) <= 2
+    for page in pages:
+        assert (round(page.mediabox.width), round(page.mediabox.height)) == (595, 842)
+
+
+def test_metadata_comes_from_the_recap(seed: Catalog, seed_handout: Artifact) -> None:
+    recap = seed.recaps[0]
+    metadata = reader(seed_handout).metadata
+    assert metadata is not None
+    assert metadata["/Title"] == recap.title
+    assert metadata["/Author"] == "Jason Morgan"
+    assert metadata["/Subject"] == recap.summary
+    assert metadata["/Keywords"] == "community, kubecon"
+    assert metadata["/CreationDate"] == f"D:{recap.updated:%Y%m%d%H%M%S}Z"
+
+
+def test_two_renders_are_byte_identical(seed: Catalog, seed_handout: Artifact) -> None:
+    assert pdf.render(seed)[0].content == seed_handout.content
+
+
+def test_us_letter_paper(seed: Catalog) -> None:
+    letter = replace(seed, site=replace(seed.site, paper="us-letter"))
+    page = reader(pdf.render(letter)[0]).pages[0]
+    assert (page.mediabox.width, page.mediabox.height) == (612, 792)
+
+
+def test_hostile_markdown_shows_as_text(tmp_path: Path) -> None:
+    recap = yaml.safe_load((FIXTURES / "valid" / "single-talk.yaml").read_text(encoding="utf-8"))
+    recap["talks"][0]["summary"] = HOSTILE
+    source = tmp_path / "hostile.yaml"
+    source.write_text(yaml.safe_dump(recap, allow_unicode=True), encoding="utf-8")
+    handout = pdf.render(catalog_of(assemble_content(tmp_path / "content", [source])))[0]
+    text = plain_text(handout)
+    assert "#read(\u201c/etc/passwd\u201d)" in text  # typst's smart quotes, as on the blog
+    assert "root:" not in text
+    assert "{=typst}" in text and "#text(fill: red)[INJECTED]" in text
+    assert "<b>html</b>" in text
+    assert "spanned words" in text
+    content = b"".join(page.get_contents().get_data() for page in reader(handout).pages)
+    assert b"1 0 0 rg" not in content  # nothing was painted red
+
+
+def test_the_meeting_handout_has_agenda_and_next_meeting(tmp_path: Path) -> None:
+    folder = assemble_content(tmp_path / "content", [FIXTURES / "valid" / "meeting.yaml"])
+    catalog = catalog_of(folder)
+    text = plain_text(pdf.render(catalog)[0])
+    recap = catalog.recaps[0]
+    assert recap.next_meeting is not None
+    for section in recap.sections:
+        assert section.title in text
+    assert "AGENDA" in text
+    assert meeting_times(recap.next_meeting) in text
+    for guest in recap.speakers:
+        assert guest.name in text
+
+
+def test_page_one_is_not_blank(seed_handout: Artifact) -> None:
+    page = pypdfium2.PdfDocument(seed_handout.content)[0]
+    bitmap = page.render(scale=0.5, grayscale=True)
+    pixels = bytes(bitmap.buffer)
+    inked = sum(1 for value in pixels if value < 200) / len(pixels)
+    assert 0.03 < inked < 0.6
