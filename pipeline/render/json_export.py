@@ -1,0 +1,384 @@
+"""JSON exports: each recap in full, an index, a people register, every talk, and JSON-LD.
+
+What other programs (a search index, a dashboard, a newsletter tool) read instead of
+scraping pages, so each recap's file holds enough to rebuild its page: people resolved to
+full records, every Markdown field next to its HTML (`summary` and `summary_html`), the
+computed figures and the URLs of the recap's other outputs. Every file says its
+`schema_version`; `schema/export.schema.json` describes them all.
+
+Output, under `json/`:
+  recaps/<slug>.json   one recap                  index.json   every recap, newest first
+  people.json          people keyed by `key`      talks.json   every talk, for search
+  ld/<slug>.jsonld     schema.org structured data (see `structured_data`)
+
+Shape rules, so that consumers need no guessing: every key is always present, `null` when
+the recap does not say, `[]` when a list is empty. A person's `key` is their registry id,
+or `inline:<name>` for a one-off person written inline (never a valid registry id, so the
+two cannot collide); inline people with the same name are taken to be one person.
+
+The URLs assume the other formats are published next to these files, at the paths their
+renderers write: the post (`Site.post_url`), the handout (`Site.pdf_url`), the feeds
+(`feeds/{atom.xml,rss.xml,feed.json}`, per tag under `feeds/tags/<tag>/`, per series under
+`feeds/series/<id>/`) and the calendar invite (`calendar/<slug>.ics`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from html.parser import HTMLParser
+from pathlib import PurePosixPath
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pipeline.model import (
+    Artifact,
+    CallToAction,
+    NextMeeting,
+    Person,
+    Recap,
+    Recording,
+    Section,
+    Site,
+    Talk,
+    TalkLink,
+)
+from pipeline.normalize import Catalog
+from pipeline.pandoc import markdown_to
+from pipeline.render.document import (
+    LINK_KINDS,
+    TALK_KINDS,
+    clock,
+    format_duration,
+    markdown_fields,
+    meeting_sentence,
+    meeting_times,
+    person_label,
+)
+from pipeline.render.structured_data import (
+    embed_url,
+    iso_duration,
+    json_ld,
+    meeting_end,
+    meeting_name,
+    meeting_online,
+    meeting_start,
+    thumbnail_url,
+)
+
+SCHEMA_VERSION = "1.0"
+"""Bumped in its minor part when fields are added, in its major part when any changes."""
+FORMAT = "json"
+HTML_OPTIONS = ("--wrap=none", "--syntax-highlighting=none", "--reference-location=block")
+"""A paragraph per line (reflowing at 72 columns is noise in a JSON string); code as plain
+`<pre class="sh"><code>`, since pandoc's highlighting costs ~0.4 s to start, needs its CSS
+and numbers its ids across the whole batch; footnotes after their block, since pandoc
+would otherwise gather the notes of every fragment of the batch into the last one."""
+
+Record = dict[str, Any]
+Html = Mapping[str, str]
+"""Markdown source -> its HTML."""
+
+
+# --- bytes --------------------------------------------------------------------------------
+
+def encode(document: Record) -> bytes:
+    """Give a document's bytes: sorted keys, two-space indents, UTF-8, a final newline."""
+    return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def artifact(path: str, document: Record) -> Artifact:
+    return Artifact(PurePosixPath(path), encode(document), FORMAT)
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    """Give the text of an HTML fragment on one line, for search indexes."""
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return " ".join("".join(collector.parts).split())
+
+
+def html_of(recaps: Iterable[Recap]) -> dict[str, str]:
+    """Convert every Markdown field of every recap to HTML, in one batched pandoc call."""
+    fields = list(dict.fromkeys(field for recap in recaps for field in markdown_fields(recap)))
+    return dict(zip(fields, markdown_to(fields, "html", *HTML_OPTIONS), strict=True)) if fields else {}
+
+
+# --- parts --------------------------------------------------------------------------------
+
+def person_key(person: Person) -> str:
+    """Give the registry id, or `inline:` and the name in lowercase with hyphens."""
+    if person.id is not None:
+        return person.id
+    words = re.findall(r"\w+", unicodedata.normalize("NFKC", person.name).casefold())
+    return "inline:" + "-".join(words)
+
+
+def person_record(person: Person) -> Record:
+    return {
+        "key": person_key(person), "id": person.id, "name": person.name,
+        "affiliation": person.affiliation, "role": person.role, "url": person.url,
+        "email": person.email, "label": person_label(person),
+    }
+
+
+def recording_record(recording: Recording | None) -> Record | None:
+    if recording is None:
+        return None
+    duration = recording.duration
+    return {
+        "url": recording.url,
+        "duration": iso_duration(duration) if duration is not None else None,
+        "duration_seconds": int(duration.total_seconds()) if duration is not None else None,
+        "duration_text": format_duration(recording),
+        "uploaded": recording.uploaded.isoformat() if recording.uploaded else None,
+        "youtube_id": recording.youtube_id,
+        "embed_url": embed_url(recording),
+        "thumbnail_url": thumbnail_url(recording),
+    }
+
+
+def recap_ref(recap: Recap, site: Site) -> Record:
+    """Give what another record needs to name and link a recap."""
+    return {"id": recap.id, "slug": recap.slug, "title": recap.title, "date": recap.date.isoformat(),
+            "url": site.post_url(recap)}
+
+
+def feed_set(site: Site, folder: str) -> Record:
+    return {name: site.url(f"{folder}{file}") for name, file in
+            (("atom", "atom.xml"), ("rss", "rss.xml"), ("json", "feed.json"))}
+
+
+def urls(recap: Recap, site: Site) -> Record:
+    """Give the URLs of every output made from the recap."""
+    return {
+        "post": site.post_url(recap),
+        "pdf": site.pdf_url(recap),
+        "json": site.url(f"json/recaps/{recap.slug}.json"),
+        "json_ld": site.url(f"json/ld/{recap.slug}.jsonld"),
+        "calendar": site.url(f"calendar/{recap.slug}.ics") if recap.next_meeting else None,
+        "feeds": feed_set(site, "feeds/"),
+        "tag_feeds": [{"tag": tag, **feed_set(site, f"feeds/tags/{tag}/")} for tag in recap.tags],
+        "series_feed": feed_set(site, f"feeds/series/{recap.series.id}/") if recap.series else None,
+    }
+
+
+def stats(recap: Recap) -> Record:
+    return {
+        "word_count": recap.word_count,
+        "reading_time_minutes": recap.reading_time_minutes,
+        "talk_count": len(recap.talks),
+        "section_count": len(recap.sections),
+        "speaker_count": len(recap.speakers),
+        "recording_count": sum(1 for _ in recordings(recap)),
+    }
+
+
+def recordings(recap: Recap) -> Iterator[Recording]:
+    if recap.recording:
+        yield recap.recording
+    yield from (section.recording for section in recap.sections if section.recording)
+    yield from (talk.recording for talk in recap.talks if talk.recording)
+
+
+def series_record(recap: Recap, catalog: Catalog) -> Record | None:
+    """Give the series with its published parts and this part's neighbours among them."""
+    series = recap.series
+    if series is None:
+        return None
+    parts = sorted(
+        (other for other in catalog.recaps if other.series and other.series.id == series.id),
+        key=lambda other: (other.series.part if other.series else 0, other.slug),
+    )
+    published = [{"part": other.series.part, **recap_ref(other, catalog.site)}
+                 for other in parts if other.series]
+    by_part = {entry["part"]: entry for entry in published}
+    return {
+        "id": series.id, "name": series.name, "part": series.part, "parts": series.parts,
+        "previous": by_part.get(series.part - 1), "next": by_part.get(series.part + 1),
+        "published_parts": published,
+    }
+
+
+def meeting_record(recap: Recap, meeting: NextMeeting, site: Site) -> Record:
+    """Give the next meeting with its start in every display zone, as the page shows it."""
+    end = meeting_end(meeting)
+    zones = []
+    for zone in meeting.display_zones:
+        local = meeting_start(meeting).astimezone(ZoneInfo(zone.zone))
+        zones.append({"zone": zone.zone, "label": zone.label, "start": local.isoformat(),
+                      "clock": clock(local)})
+    return {
+        "title": meeting.title, "name": meeting_name(meeting, site),
+        "start": meeting_start(meeting).isoformat(), "end": end.isoformat() if end else None,
+        "time_zone": meeting.time_zone,
+        "duration": iso_duration(meeting.duration) if meeting.duration else None,
+        "online": meeting_online(recap), "registration_url": meeting.registration_url,
+        "display_zones": zones, "times_text": meeting_times(meeting),
+        "sentence": meeting_sentence(meeting),
+        "calendar_url": site.url(f"calendar/{recap.slug}.ics"),
+    }
+
+
+def link_record(item: TalkLink) -> Record:
+    return {"kind": item.kind, "title": item.title, "label": item.title or LINK_KINDS[item.kind],
+            "url": item.url}
+
+
+def talk_record(talk: Talk, position: int, html: Html) -> Record:
+    """Give one talk with its Markdown and HTML side by side."""
+    return {
+        "position": position, "title": talk.title, "kind": talk.kind, "kind_label": TALK_KINDS[talk.kind],
+        "track": talk.track, "speakers": [person_record(p) for p in talk.speakers],
+        "summary": talk.summary, "summary_html": html[talk.summary],
+        "takeaways_intro": talk.takeaways_intro, "takeaways": list(talk.takeaways),
+        "takeaways_html": [html[takeaway] for takeaway in talk.takeaways],
+        "recording": recording_record(talk.recording), "links": [link_record(x) for x in talk.links],
+    }
+
+
+def section_record(section: Section, position: int, html: Html) -> Record:
+    return {
+        "position": position, "kind": section.kind, "title": section.title,
+        "body": section.body, "body_html": html[section.body],
+        "guests": [person_record(p) for p in section.guests],
+        "recording": recording_record(section.recording),
+    }
+
+
+def action_record(action: CallToAction, recap: Recap, html: Html) -> Record:
+    return {
+        "title": action.title, "text": action.text, "text_html": html[action.text], "url": action.url,
+        "expires": action.expires.isoformat() if action.expires else None,
+        "shown": action.active_on(recap.date),
+    }
+
+
+# --- documents ----------------------------------------------------------------------------
+
+def recap_export(recap: Recap, catalog: Catalog, html: Html) -> Record:
+    """Give the recap in full: everything a program needs to rebuild its page."""
+    site = catalog.site
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": recap.id, "kind": recap.kind, "title": recap.title, "slug": recap.slug,
+        "date": recap.date.isoformat(), "updated": recap.updated.isoformat(),
+        "summary": recap.summary, "tags": list(recap.tags),
+        "authors": [person_record(p) for p in recap.authors],
+        "speakers": [person_record(p) for p in recap.speakers],
+        "series": series_record(recap, catalog),
+        "event": None if recap.event is None else {
+            "name": recap.event.name, "kind": recap.event.kind,
+            "start": recap.event.start.isoformat() if recap.event.start else None,
+            "end": recap.event.end.isoformat() if recap.event.end else None,
+            "location": recap.event.location, "online": recap.event.online, "url": recap.event.url,
+        },
+        "intro": recap.intro, "intro_html": html[recap.intro] if recap.intro else None,
+        "calls_to_action": [action_record(a, recap, html) for a in recap.calls_to_action],
+        "recording": recording_record(recap.recording),
+        "sections": [section_record(s, n, html) for n, s in enumerate(recap.sections, 1)],
+        "talks": [talk_record(t, n, html) for n, t in enumerate(recap.talks, 1)],
+        "closing": recap.closing, "closing_html": html[recap.closing] if recap.closing else None,
+        "next_meeting": meeting_record(recap, recap.next_meeting, site) if recap.next_meeting else None,
+        "related": [{"title": r.title, "url": r.url} for r in recap.related],
+        "stats": stats(recap),
+        "urls": urls(recap, site),
+    }
+
+
+def index_entry(recap: Recap, site: Site) -> Record:
+    return {
+        "id": recap.id, "kind": recap.kind, "slug": recap.slug, "title": recap.title,
+        "date": recap.date.isoformat(), "updated": recap.updated.isoformat(),
+        "summary": recap.summary, "tags": list(recap.tags),
+        "authors": [person_key(p) for p in recap.authors],
+        "series": None if recap.series is None else {
+            "id": recap.series.id, "name": recap.series.name,
+            "part": recap.series.part, "parts": recap.series.parts,
+        },
+        "next_meeting_start": meeting_start(recap.next_meeting).isoformat() if recap.next_meeting else None,
+        "stats": stats(recap),
+        "urls": urls(recap, site),
+    }
+
+
+def index_export(catalog: Catalog) -> Record:
+    """Give every published recap, newest first (the catalog's order), and the site."""
+    site = catalog.site
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "site": {"title": site.title, "description": site.description, "base_url": site.base_url,
+                 "language": site.language},
+        "recaps": [index_entry(recap, site) for recap in catalog.recaps],
+        "people_url": site.url("json/people.json"),
+        "talks_url": site.url("json/talks.json"),
+    }
+
+
+def _appearances(catalog: Catalog) -> Iterator[tuple[Person, str, Record]]:
+    """Yield (person, list name, entry) for every authorship, talk and guest spot, newest
+    recap first and in reading order within a recap."""
+    site = catalog.site
+    for recap in catalog.recaps:
+        ref = recap_ref(recap, site)
+        for author in recap.authors:
+            yield author, "authored", ref
+        for n, section in enumerate(recap.sections, 1):
+            for guest in section.guests:
+                yield guest, "sections", {"recap": ref, "position": n, "title": section.title,
+                                          "kind": section.kind}
+        for n, talk in enumerate(recap.talks, 1):
+            for speaker in talk.speakers:
+                yield speaker, "talks", {"recap": ref, "position": n, "title": talk.title,
+                                         "kind": talk.kind, "track": talk.track}
+
+
+def people_export(catalog: Catalog) -> Record:
+    """Give each person who appears in a published recap once, keyed by `key`, with what
+    they wrote, the talks they gave and the sections they were a guest in."""
+    people: dict[str, Record] = {}
+    for person, kind, entry in _appearances(catalog):
+        key = person_key(person)
+        if key not in people:
+            people[key] = {**person_record(person), "authored": [], "sections": [], "talks": []}
+        people[key][kind].append(entry)
+    for record in people.values():
+        record["talk_count"] = len(record["talks"])
+    return {"schema_version": SCHEMA_VERSION, "people": people}
+
+
+def talks_export(catalog: Catalog, html: Html) -> Record:
+    """Give every talk of every published recap, newest recap first, in reading order."""
+    talks = []
+    for recap in catalog.recaps:
+        ref = recap_ref(recap, catalog.site)
+        for n, talk in enumerate(recap.talks, 1):
+            record = talk_record(talk, n, html)
+            record["recap"] = ref
+            record["summary_text"] = html_text(record["summary_html"])
+            talks.append(record)
+    return {"schema_version": SCHEMA_VERSION, "talks": talks}
+
+
+def render(catalog: Catalog) -> list[Artifact]:
+    """Give every JSON export of the catalog's (published) recaps."""
+    html = html_of(catalog.recaps)
+    artifacts = [artifact(f"json/recaps/{recap.slug}.json", recap_export(recap, catalog, html))
+                 for recap in catalog.recaps]
+    artifacts.append(artifact("json/index.json", index_export(catalog)))
+    artifacts.append(artifact("json/people.json", people_export(catalog)))
+    artifacts.append(artifact("json/talks.json", talks_export(catalog, html)))
+    artifacts.extend(artifact(f"json/ld/{r.slug}.jsonld", json_ld(r, catalog.site)) for r in catalog.recaps)
+    return artifacts

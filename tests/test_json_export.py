@@ -1,0 +1,281 @@
+"""JSON exports: valid against the export schema, deterministic, complete enough to rebuild a
+page, one record per person; and the schema.org JSON-LD next to them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CONTENT, FIXTURES, assemble_content
+from jsonschema import Draft7Validator
+
+from pipeline import pandoc
+from pipeline.load import load_content
+from pipeline.model import Artifact
+from pipeline.normalize import Catalog, normalize
+from pipeline.render import RENDERERS, json_export
+from pipeline.render.structured_data import json_ld
+
+SCHEMA = json.loads((CONTENT.parent / "schema" / "export.schema.json").read_text(encoding="utf-8"))
+DEFINITION = {"json/index.json": "indexExport", "json/people.json": "peopleExport",
+              "json/talks.json": "talksExport"}
+
+
+def catalog_of(folder: Path) -> Catalog:
+    return normalize(load_content(folder))
+
+
+def documents(artifacts: Sequence[Artifact]) -> dict[str, Any]:
+    return {str(artifact.path): json.loads(artifact.content) for artifact in artifacts}
+
+
+@pytest.fixture(scope="module")
+def seed() -> Catalog:
+    return catalog_of(CONTENT)
+
+
+@pytest.fixture(scope="module")
+def seed_export(seed: Catalog) -> dict[str, Any]:
+    return documents(json_export.render(seed))
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    folder = tmp_path_factory.mktemp("fixtures") / "content"
+    return catalog_of(assemble_content(folder, sorted((FIXTURES / "valid").glob("*.yaml"))))
+
+
+@pytest.fixture(scope="module")
+def fixtures_artifacts(fixtures: Catalog) -> list[Artifact]:
+    return json_export.render(fixtures)
+
+
+@pytest.fixture(scope="module")
+def fixtures_export(fixtures_artifacts: list[Artifact]) -> dict[str, Any]:
+    return documents(fixtures_artifacts)
+
+
+@cache
+def validator(definition: str) -> Draft7Validator:
+    schema = {"$ref": f"#/definitions/{definition}", "definitions": SCHEMA["definitions"]}
+    return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
+
+
+def schema_errors(path: str, document: Any) -> list[str]:
+    definition = DEFINITION.get(path, "recapExport")
+    errors = validator(definition).iter_errors(document)
+    return [f"{path} {list(error.absolute_path)}: {error.message}" for error in errors]
+
+
+# --- the schema and the bytes --------------------------------------------------------------
+
+def test_the_export_schema_is_a_valid_draft_07_schema() -> None:
+    Draft7Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("export", ["seed_export", "fixtures_export"])
+def test_every_export_validates_against_the_export_schema(export: str,
+                                                          request: pytest.FixtureRequest) -> None:
+    exported = request.getfixturevalue(export)
+    json_files = {path: doc for path, doc in exported.items() if path.endswith(".json")}
+    assert len(json_files) >= 4
+    problems = [problem for path, doc in json_files.items() for problem in schema_errors(path, doc)]
+    assert problems == []
+    whole = Draft7Validator(SCHEMA, format_checker=Draft7Validator.FORMAT_CHECKER)
+    assert all(whole.is_valid(doc) for doc in json_files.values())
+
+
+def test_the_schema_rejects_an_unknown_field_and_a_wrong_version(seed_export: dict[str, Any]) -> None:
+    index = json.loads(json.dumps(seed_export["json/index.json"]))
+    index["recaps"][0]["titel"] = "typo"
+    index["schema_version"] = "2.0"
+    messages = " ".join(schema_errors("json/index.json", index))
+    assert "'titel' was unexpected" in messages and "'1.0' was expected" in messages
+
+
+def test_every_json_file_says_its_schema_version(fixtures_export: dict[str, Any]) -> None:
+    json_files = [doc for path, doc in fixtures_export.items() if path.endswith(".json")]
+    assert {doc["schema_version"] for doc in json_files} == {json_export.SCHEMA_VERSION}
+
+
+def test_rendering_twice_gives_the_same_bytes_in_the_same_order(fixtures: Catalog,
+                                                               fixtures_artifacts: list[Artifact]) -> None:
+    again = json_export.render(fixtures)
+    assert [(a.path, a.content) for a in again] == [(a.path, a.content) for a in fixtures_artifacts]
+    for artifact in again:
+        text = artifact.content.decode("utf-8")
+        assert artifact.format == "json"
+        assert text == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        assert "\r" not in text
+
+
+def test_the_index_lists_every_recap_newest_first(fixtures: Catalog, fixtures_export: dict[str, Any]) -> None:
+    entries = fixtures_export["json/index.json"]["recaps"]
+    assert [e["slug"] for e in entries] == [recap.slug for recap in fixtures.recaps]
+    assert [e["date"] for e in entries] == sorted((e["date"] for e in entries), reverse=True)
+    assert {f"json/recaps/{e['slug']}.json" for e in entries} <= set(fixtures_export)
+
+
+def test_json_is_registered_between_feeds_and_calendar() -> None:
+    names = list(RENDERERS)
+    assert names.index("json") + 1 == names.index("calendar")
+    assert RENDERERS["json"] is json_export.render
+
+
+# --- the seed ------------------------------------------------------------------------------
+
+def test_the_seed_export_holds_all_eleven_talks_with_their_recordings(seed_export: dict[str, Any]) -> None:
+    recap = seed_export["json/recaps/linkerd-at-kubecon-eu.json"]
+    talks = seed_export["json/talks.json"]["talks"]
+    assert len(recap["talks"]) == len(talks) == recap["stats"]["talk_count"] == 11
+    assert [t["title"] for t in talks] == [t["title"] for t in recap["talks"]]
+    assert talks[0]["recording"]["youtube_id"] == "BWL4889RKhU"
+    assert talks[0]["recording"]["duration"] == "PT31M26S"
+    assert talks[0]["recap"]["url"] == "https://linkerd.io/blog/2021/0617-linkerd-at-kubecon-eu/"
+    assert "borrow checker makes concurrency safe" in talks[0]["summary_text"]
+    assert "<" not in talks[0]["summary_text"]
+
+
+def test_every_seed_speaker_comes_with_the_registry_record(seed: Catalog,
+                                                            seed_export: dict[str, Any]) -> None:
+    recap = seed_export["json/recaps/linkerd-at-kubecon-eu.json"]
+    speakers = [s for talk in recap["talks"] for s in talk["speakers"]]
+    assert len({s["key"] for s in speakers}) == recap["stats"]["speaker_count"] == 20
+    for speaker in speakers:
+        person = seed.people[speaker["id"]]
+        assert (speaker["name"], speaker["affiliation"], speaker["role"]) == (
+            person.name, person.affiliation, person.role)
+    hüning = next(s for s in speakers if s["id"] == "christian-huning")
+    assert hüning["label"] == "Christian Hüning (Finleap Connect)"
+
+
+def test_the_same_person_across_talks_is_one_record(seed_export: dict[str, Any]) -> None:
+    people = seed_export["json/people.json"]["people"]
+    william = people["william-morgan"]
+    assert william["name"] == "William Morgan" and william["affiliation"] == "Buoyant"
+    assert william["talk_count"] == 4
+    assert [t["position"] for t in william["talks"]] == [2, 7, 10, 11]
+    assert sum(p["name"] == "William Morgan" for p in people.values()) == 1
+    assert [r["slug"] for r in people["jason"]["authored"]] == ["linkerd-at-kubecon-eu"]
+
+
+def test_a_page_can_be_rebuilt_from_the_recap_json_alone(seed_export: dict[str, Any]) -> None:
+    recap = seed_export["json/recaps/linkerd-at-kubecon-eu.json"]
+    summaries = [talk["summary"] for talk in recap["talks"]]
+    expected = pandoc.markdown_to(summaries, "html", *json_export.HTML_OPTIONS)
+    assert [talk["summary_html"] for talk in recap["talks"]] == expected
+    assert all(talk["summary_html"].startswith("<p>") for talk in recap["talks"])
+    assert "<strong>Linkerd Anchor program</strong>" in recap["calls_to_action"][0]["text_html"]
+    assert recap["intro_html"].count("<p>") == 2 and recap["closing_html"].startswith("<p>")
+    takeaway = recap["talks"][3]["takeaways_html"][1]
+    assert takeaway == "<p>Standardized metrics make experimentation simpler</p>\n"
+    meeting = recap["next_meeting"]
+    assert meeting["times_text"] == "9 a.m. PT / 12 p.m. ET"
+    assert [z["start"] for z in meeting["display_zones"]] == ["2021-06-24T09:00:00-07:00",
+                                                               "2021-06-24T12:00:00-04:00"]
+    assert recap["stats"]["reading_time_minutes"] == 6
+
+
+def test_the_recap_links_its_other_outputs(seed_export: dict[str, Any]) -> None:
+    urls = seed_export["json/recaps/linkerd-at-kubecon-eu.json"]["urls"]
+    assert urls["post"] == "https://linkerd.io/blog/2021/0617-linkerd-at-kubecon-eu/"
+    assert urls["pdf"] == "https://linkerd.io/pdf/linkerd-at-kubecon-eu.pdf"
+    assert urls["feeds"]["atom"] == "https://linkerd.io/feeds/atom.xml"
+    assert urls["calendar"] == "https://linkerd.io/calendar/linkerd-at-kubecon-eu.ics"
+    assert urls["json_ld"] == "https://linkerd.io/json/ld/linkerd-at-kubecon-eu.jsonld"
+    assert [feed["tag"] for feed in urls["tag_feeds"]] == ["community", "kubecon"]
+
+
+def test_all_markdown_of_all_recaps_goes_through_one_pandoc_conversion(
+    fixtures: Catalog, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    real: Callable[..., list[str]] = pandoc.markdown_to
+
+    def counting(fragments: Sequence[str], to: str, *options: str) -> list[str]:
+        calls.append(len(fragments))
+        return real(fragments, to, *options)
+
+    monkeypatch.setattr(json_export, "markdown_to", counting)
+    json_export.render(fixtures)
+    assert len(calls) == 1 and calls[0] > len(fixtures.recaps)
+
+
+# --- the fixtures: people written inline, series, sections ---------------------------------
+
+def test_inline_people_get_a_key_that_no_registry_id_can_take(fixtures_export: dict[str, Any]) -> None:
+    people = fixtures_export["json/people.json"]["people"]
+    assert people["inline:harriet-stone"]["affiliation"] == "Example Cloud"
+    assert people["inline:harriet-stone"]["id"] is None
+    assert people["inline:鈴木-花子"]["role"] == "教授"
+    assert people["inline:sam-rivera"]["sections"][0]["title"] == "Community conversation"
+    assert people["zoe-nunez"]["sections"][0]["recap"]["slug"] == "march-community-meeting-recap"
+
+
+def test_series_neighbours_are_the_published_parts(fixtures: Catalog,
+                                                   fixtures_export: dict[str, Any]) -> None:
+    first = fixtures_export["json/recaps/autumn-summit-recap-part-1.json"]["series"]
+    second = fixtures_export["json/recaps/autumn-summit-recap-part-2.json"]["series"]
+    assert first["previous"] is None
+    assert first["next"]["title"] == "Autumn Summit Recap, Part 2"
+    assert first["next"]["url"] == "https://recaps.example.org/blog/2023/1026-autumn-summit-recap-part-2/"
+    assert second["previous"]["part"] == 1 and second["next"] is None
+    only_first = Catalog(fixtures.site, fixtures.people,
+                         tuple(r for r in fixtures.recaps if r.slug != "autumn-summit-recap-part-2"))
+    alone = documents(json_export.render(only_first))["json/recaps/autumn-summit-recap-part-1.json"]
+    assert alone["series"]["next"] is None and len(alone["series"]["published_parts"]) == 1
+
+
+def test_sections_keep_their_markdown_as_html(fixtures_export: dict[str, Any]) -> None:
+    recap = fixtures_export["json/recaps/march-community-meeting-recap.json"]
+    news, roadmap = recap["sections"][0], recap["sections"][1]
+    assert '<a href="https://recaps.example.org/releases/3.2/">release notes</a>' in news["body_html"]
+    assert "<li>Smaller proxy images.</li>" in roadmap["body_html"]
+    assert recap["recording"]["duration"] == "PT1H2M30S"
+    assert recap["stats"]["section_count"] == 4 and recap["urls"]["series_feed"] is None
+
+
+def test_a_recap_without_next_meeting_has_no_calendar_url(fixtures_export: dict[str, Any]) -> None:
+    recap = fixtures_export["json/recaps/one-talk-recap.json"]
+    assert recap["next_meeting"] is None and recap["urls"]["calendar"] is None
+    assert recap["intro"] is None and recap["intro_html"] is None and recap["tags"] == []
+
+
+# --- JSON-LD -------------------------------------------------------------------------------
+
+def test_the_json_ld_file_is_the_structured_data_dict(seed: Catalog, seed_export: dict[str, Any]) -> None:
+    assert seed_export["json/ld/linkerd-at-kubecon-eu.jsonld"] == json_ld(seed.recaps[0], seed.site)
+
+
+def test_the_seed_json_ld_is_a_blog_posting_with_videos_and_the_next_meeting(
+    seed_export: dict[str, Any],
+) -> None:
+    post = seed_export["json/ld/linkerd-at-kubecon-eu.jsonld"]
+    assert (post["@context"], post["@type"]) == ("https://schema.org", "BlogPosting")
+    assert post["headline"] == "Linkerd at KubeCon EU" and post["datePublished"] == "2021-06-17"
+    assert post["mainEntityOfPage"]["@id"] == post["url"] == "https://linkerd.io/blog/2021/0617-linkerd-at-kubecon-eu/"
+    assert post["author"][0] == {"@type": "Person", "name": "Jason Morgan", "jobTitle": "Tech Evangelist",
+                                 "affiliation": {"@type": "Organization", "name": "Buoyant"}}
+    assert post["keywords"] == ["community", "kubecon"]
+    assert len(post["video"]) == 11
+    assert post["video"][0] == {
+        "@type": "VideoObject", "name": "Why the future of the cloud will be built on Rust",
+        "description": post["video"][0]["description"], "url": "https://youtu.be/BWL4889RKhU",
+        "embedUrl": "https://www.youtube.com/embed/BWL4889RKhU",
+        "thumbnailUrl": "http://i3.ytimg.com/vi/BWL4889RKhU/maxresdefault.jpg",
+        "uploadDate": "2021-05-14", "duration": "PT31M26S",
+    }
+    meeting = post["mentions"]
+    assert meeting["@type"] == "Event" and meeting["startDate"] == "2021-06-24T09:00:00-07:00"
+    assert meeting["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
+    assert meeting["url"].startswith("https://community.cncf.io/events/details/")
+    assert "schema_version" not in json.dumps(post)
+
+
+def test_search_text_keeps_words_that_markup_splits() -> None:
+    html = "<p>Hello <em>wor</em>ld &amp; more</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
+    assert json_export.html_text(html) == "Hello world & more one two"
