@@ -16,10 +16,20 @@ if TYPE_CHECKING:
 
 Renderer = Callable[["Catalog"], Sequence["Artifact"]]
 
-from pipeline.render import markdown  # noqa: E402  (the registry needs Renderer first)
+from pipeline.render import (  # noqa: E402  (the registry needs Renderer first)
+    calendar,
+    feeds,
+    json_export,
+    markdown,
+    pdf,
+)
 
 RENDERERS: dict[str, Renderer] = {
     "markdown": markdown.render,
+    "pdf": pdf.render,
+    "feeds": feeds.render,
+    "json": json_export.render,
+    "calendar": calendar.render,
 }
 """Format name -> renderer, in the order formats are built."""
 
