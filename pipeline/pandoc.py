@@ -138,12 +138,24 @@ def _read_batch(fragments: list[str]) -> list[list[Block]]:
     return [json.loads(run_pandoc(fragment, "-f", READER, "-t", "json"))["blocks"] for fragment in fragments]
 
 
+_NEEDS_OWN_DOCUMENT = re.compile(r"\[\^|^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
+"""Footnotes and link reference definitions resolve across a whole document, so a
+fragment with either is read on its own: it must neither lend nor borrow definitions."""
+
+
+def _read_alone(fragments: list[str]) -> list[list[Block]]:
+    return [json.loads(run_pandoc(fragment, "-f", READER, "-t", "json"))["blocks"] for fragment in fragments]
+
+
 def read_markdown(fragments: Sequence[str]) -> list[list[Block]]:
     """Give each Markdown fragment as sanitized pandoc blocks (batched, cached)."""
     missing = list(dict.fromkeys(f for f in fragments if f not in _read_cache))
-    if missing:
-        for fragment, blocks in zip(missing, _in_parallel(_read_batch, missing), strict=True):
-            _read_cache[fragment] = list(sanitize_blocks(blocks))
+    alone = [f for f in missing if _NEEDS_OWN_DOCUMENT.search(f)]
+    batched = [f for f in missing if not _NEEDS_OWN_DOCUMENT.search(f)]
+    for group, convert in ((batched, _read_batch), (alone, _read_alone)):
+        if group:
+            for fragment, blocks in zip(group, _in_parallel(convert, group), strict=True):
+                _read_cache[fragment] = list(sanitize_blocks(blocks))
     return [_read_cache[fragment] for fragment in fragments]
 
 
@@ -163,16 +175,23 @@ def _write_batch(to: str, options: tuple[str, ...]) -> Callable[[list[list[Block
     return write
 
 
+def _numbers_across_documents(document_json: str) -> bool:
+    """Say whether a writer would number things across a batch: footnotes are collected at
+    the end and numbered, highlighted code blocks get numbered line anchors."""
+    return '"t": "Note"' in document_json or '"t": "CodeBlock", "c": [["", ["' in document_json
+
+
 def write_documents(documents: Sequence[list[Block]], to: str, *options: str) -> list[str]:
     """Write each document (a list of blocks) in format `to` (batched, cached)."""
     keys = [(_document(doc), to, options) for doc in documents]
-    missing = dict(zip(keys, documents, strict=True))
-    for key in list(missing):
-        if key in _write_cache:
-            del missing[key]
-    if missing:
-        written = _in_parallel(_write_batch(to, options), list(missing.values()))
-        _write_cache.update(zip(missing, written, strict=True))
+    missing = {key: doc for key, doc in zip(keys, documents, strict=True) if key not in _write_cache}
+    alone = [key for key in missing if _numbers_across_documents(key[0])]
+    batched = [key for key in missing if key not in alone]
+    if batched:
+        written = _in_parallel(_write_batch(to, options), [missing[key] for key in batched])
+        _write_cache.update(zip(batched, written, strict=True))
+    for key in alone:
+        _write_cache[key] = run_pandoc(key[0], "-f", "json", "-t", to, *options)
     return [_write_cache[key] for key in keys]
 
 
