@@ -31,16 +31,39 @@ def validate(c, format="text", content="content"):
     _pipeline(c, "validate", "--format", format, "--content", content)
 
 
-@task(help={"only": "comma-separated formats to build", "drafts": "include drafts",
+@task(help={"only": "comma-separated formats: markdown,pdf,feeds,json,calendar", "drafts": "include drafts",
+            "force": "render everything, stale or not", "jobs": "render processes (default: cores)",
             "out": "output folder (default: dist)", "content": "content folder (default: content)"})
-def build(c, only="", drafts=False, out="dist", content="content"):
-    """Validate, then render every format of every publishable recap into dist/."""
+def build(c, only="", drafts=False, force=False, jobs=0, out="dist", content="content"):
+    """Validate, then render every stale output of every publishable recap into dist/."""
     args = ["build", "--out", out, "--content", content]
     if only:
         args += ["--only", only]
     if drafts:
         args.append("--drafts")
+    if force:
+        args.append("--force")
+    if jobs:
+        args += ["--jobs", str(jobs)]
     _pipeline(c, *args)
+
+
+@task(help={"drafts": "include drafts"})
+def pdf(c, drafts=False):
+    """Write the PDF handouts only (dist/pdf/<slug>.pdf)."""
+    _pipeline(c, "build", "--only", "pdf", *(["--drafts"] if drafts else []))
+
+
+@task(help={"drafts": "include drafts"})
+def feeds(c, drafts=False):
+    """Write the Atom, RSS and JSON feeds only (dist/feeds/)."""
+    _pipeline(c, "build", "--only", "feeds", *(["--drafts"] if drafts else []))
+
+
+@task(help={"drafts": "include drafts"})
+def export(c, drafts=False):
+    """Write the JSON exports and calendar invites only (dist/json/, dist/calendar/)."""
+    _pipeline(c, "build", "--only", "json,calendar", *(["--drafts"] if drafts else []))
 
 
 @task(help={"flavor": "hugo, jekyll or gfm (default: content/site.yaml)", "drafts": "include drafts"})
@@ -97,8 +120,8 @@ def lint(c):
 
 @task(help={"out": "output folder (default: dist)"})
 def clean(c, out="dist"):
-    """Remove the output folder."""
-    target = Path(out)
-    if target.exists():
-        shutil.rmtree(target)
-        print(f"removed {target}")
+    """Remove the output folder and the conversion cache (.recap-cache)."""
+    for target in (Path(out), Path(".recap-cache")):
+        if target.exists():
+            shutil.rmtree(target)
+            print(f"removed {target}")

@@ -7,6 +7,7 @@ exceptions into exit codes: 0 clean, 1 content problems, 2 usage or environment.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -16,6 +17,7 @@ from pipeline.build import BuildOptions, build, build_time
 from pipeline.errors import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, PipelineError, UsageError
 from pipeline.load import load_content
 from pipeline.new import create_recap
+from pipeline.progress import Progress
 from pipeline.report import FORMAT_NAMES, TextReporter, reporter_for
 from pipeline.schema_docs import schema_reference
 from pipeline.validate import validate_sources
@@ -32,6 +34,7 @@ def _split_formats(text: str | None) -> tuple[str, ...]:
 
 
 def _build(args: argparse.Namespace) -> int:
+    progress = Progress(sys.stderr, quiet=args.quiet)
     options = BuildOptions(
         content_dir=args.content,
         out_dir=args.out,
@@ -39,18 +42,20 @@ def _build(args: argparse.Namespace) -> int:
         formats=_split_formats(args.only),
         drafts=args.drafts,
         markdown_flavor=args.flavor,
+        force=args.force,
+        jobs=args.jobs or os.cpu_count() or 1,
+        cache_dir=None if args.no_cache else args.cache,
+        progress=progress,
     )
     result = build(options)
     if not result.report.ok:
         TextReporter(sys.stderr).report(result.report)
         print("build stopped: nothing was written", file=sys.stderr)
         return EXIT_CONTENT
-    published = result.published
-    written = len(published.written) if published else 0
-    unchanged = len(published.unchanged) if published else 0
-    formats = ", ".join(result.formats) or "no formats registered yet"
-    print(f"{result.recaps} recaps published ({formats}): {written} written, {unchanged} unchanged",
-          file=sys.stderr)
+    progress.summary(result.counts, result.seconds)
+    if not args.quiet:
+        recaps = f"{result.recaps} recap{'s' if result.recaps != 1 else ''}"
+        print(f"published {recaps} into {args.out}/ ({', '.join(result.formats)})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -100,6 +105,12 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--drafts", action="store_true", help="include drafts")
     build_cmd.add_argument("--flavor", choices=("hugo", "jekyll", "gfm"),
                            help="Markdown flavor (default: content/site.yaml's markdown.flavor)")
+    build_cmd.add_argument("--force", action="store_true", help="render everything, stale or not")
+    build_cmd.add_argument("--jobs", type=int, help="render processes (default: the number of cores)")
+    build_cmd.add_argument("--cache", type=Path, default=Path(".recap-cache"),
+                           help="conversion cache folder (default: .recap-cache)")
+    build_cmd.add_argument("--no-cache", action="store_true", help="keep no conversions between builds")
+    build_cmd.add_argument("--quiet", action="store_true", help="print nothing but problems")
     build_cmd.set_defaults(run=_build)
 
     new = command("new", "start a new recap source with a permanent id")

@@ -1,26 +1,31 @@
-"""Stage orchestration: load -> validate -> normalize -> render -> publish.
+"""Stage orchestration: load -> validate -> normalize -> plan -> render -> publish.
 
 Reads top to bottom as the build does. A validation problem stops the build before
-anything is rendered or written; the time of the build is taken once, here, and only
-used to decide what is published (drafts, scheduled recaps), never written into outputs.
+anything is rendered or written; rendering finishes before anything is published, so a
+failing renderer leaves `dist/` as it was. The time of the build is taken once, by the
+caller, and only decides what is published (drafts, scheduled recaps); it is never
+written into an output.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pipeline.errors import UsageError
-from pipeline.load import load_content
+from pipeline.load import ContentSources, load_content
+from pipeline.manifest import SITE, Manifest, UnitRecord, read_manifest, recap_keys, site_key, unit_name
 from pipeline.model import Artifact, Recap
 from pipeline.normalize import Catalog, normalize
-from pipeline.render import RENDERERS
+from pipeline.parallel import Task, run_tasks, split
+from pipeline.progress import FormatCounts, Progress
+from pipeline.render import FORMATS
 from pipeline.render.markdown import FLAVORS as MARKDOWN_FLAVORS
 from pipeline.validate import ValidationReport, validate_sources
-from pipeline.write import PublishResult, publish
+from pipeline.write import PublishResult, publish, remove_outputs, write_manifest
 
 
 @dataclass(frozen=True)
@@ -29,10 +34,16 @@ class BuildOptions:
     out_dir: Path
     now: datetime
     formats: tuple[str, ...] = ()
-    """Empty means every registered format."""
+    """Empty means every format."""
     drafts: bool = False
     markdown_flavor: str | None = None
     """Overrides content/site.yaml's markdown.flavor (hugo, jekyll or gfm)."""
+    force: bool = False
+    """Render everything, whatever the manifest says."""
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    cache_dir: Path | None = None
+    """Where pandoc conversions are kept between builds; None keeps them in memory."""
+    progress: Progress = field(default_factory=lambda: Progress(quiet=True))
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,9 @@ class BuildResult:
     formats: tuple[str, ...]
     recaps: int = 0
     published: PublishResult | None = None
+    removed: tuple[PurePosixPath, ...] = ()
+    counts: dict[str, FormatCounts] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def build_time(environ: dict[str, str] | None = None) -> datetime:
@@ -51,19 +65,18 @@ def build_time(environ: dict[str, str] | None = None) -> datetime:
         return datetime.now(UTC)
     try:
         return datetime.fromtimestamp(int(epoch), UTC)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         msg = f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}"
         raise UsageError(msg) from None
 
 
 def chosen_formats(requested: Sequence[str]) -> tuple[str, ...]:
     """Give the formats to build, in registry order; unknown names are a usage error."""
-    unknown = [name for name in requested if name not in RENDERERS]
+    unknown = [name for name in requested if name not in FORMATS]
     if unknown:
-        available = ", ".join(RENDERERS) or "none registered yet"
-        msg = f"unknown output format {', '.join(map(repr, unknown))} (available: {available})"
+        msg = f"unknown output format {', '.join(map(repr, unknown))} (available: {', '.join(FORMATS)})"
         raise UsageError(msg)
-    return tuple(name for name in RENDERERS if not requested or name in requested)
+    return tuple(name for name in FORMATS if not requested or name in requested)
 
 
 def is_published(recap: Recap, now: datetime, drafts: bool) -> bool:
@@ -73,26 +86,137 @@ def is_published(recap: Recap, now: datetime, drafts: bool) -> bool:
     return recap.publish_at is None or recap.publish_at <= now
 
 
-def render(catalog: Catalog, formats: Sequence[str]) -> list[Artifact]:
-    return [artifact for name in formats for artifact in RENDERERS[name](catalog)]
+def _check_options(options: BuildOptions) -> tuple[str, ...]:
+    if options.markdown_flavor not in (None, *MARKDOWN_FLAVORS):
+        msg = f"unknown Markdown flavor {options.markdown_flavor!r} (use {', '.join(MARKDOWN_FLAVORS)})"
+        raise UsageError(msg)
+    if options.jobs < 1:
+        msg = f"--jobs must be at least 1, not {options.jobs}"
+        raise UsageError(msg)
+    return chosen_formats(options.formats)
+
+
+def publishable_catalog(sources: ContentSources, options: BuildOptions) -> Catalog:
+    """Give the catalog of what this build publishes, with any flavor override applied."""
+    catalog = normalize(sources)
+    recaps = tuple(r for r in catalog.recaps if is_published(r, options.now, options.drafts))
+    site = catalog.site
+    if options.markdown_flavor:
+        site = replace(site, markdown_flavor=options.markdown_flavor)
+    return replace(catalog, recaps=recaps, site=site)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which units are stale, and every unit's key for the new manifest."""
+
+    tasks: tuple[Task, ...]
+    keys: dict[str, str]
+    """Unit name -> key, for every unit of the formats being built."""
+    fresh: frozenset[str]
+
+
+def plan_build(catalog: Catalog, sources: ContentSources, formats: Sequence[str],
+               old: Manifest, options: BuildOptions) -> Plan:
+    """Give the tasks that re-render stale units: changed keys or missing outputs."""
+    recap_key = recap_keys(catalog, sources)
+    all_site_key = site_key(catalog, recap_key)
+    keys: dict[str, str] = {}
+    tasks: list[Task] = []
+    fresh: set[str] = set()
+
+    def is_fresh(name: str) -> bool:
+        record = old.units.get(name)
+        return (not options.force and record is not None and record.key == keys[name]
+                and all((options.out_dir / path).is_file() for path in record.outputs))
+
+    for format_name in formats:
+        output_format = FORMATS[format_name]
+        if output_format.per_recap is not None:
+            stale = []
+            for recap in catalog.recaps:
+                name = unit_name(format_name, recap.id)
+                keys[name] = recap_key[recap.id]
+                (fresh.add(name) if is_fresh(name) else stale.append(recap.id))
+            tasks.extend(split(format_name, stale, options.jobs))
+        if output_format.site_wide is not None:
+            name = unit_name(format_name, SITE)
+            keys[name] = all_site_key
+            if is_fresh(name):
+                fresh.add(name)
+            else:
+                tasks.append(Task(format_name, None))
+    # Biggest first, so the pool's workers finish together.
+    tasks.sort(key=lambda t: -(len(t.recap_ids) if t.recap_ids is not None else 1))
+    return Plan(tuple(tasks), keys, frozenset(fresh))
+
+
+def new_manifest(plan: Plan, old: Manifest, artifacts: Sequence[Artifact],
+                 formats: Sequence[str]) -> Manifest:
+    """Give the manifest after this build: fresh units as they were, rendered units with
+    their new outputs, and the units of formats not built this time untouched."""
+    outputs: dict[str, list[str]] = {name: [] for name in plan.keys if name not in plan.fresh}
+    for artifact in artifacts:
+        outputs[unit_name(artifact.format, artifact.recap_id or SITE)].append(str(artifact.path))
+    units = {name: record for name, record in old.units.items() if name.split(" ", 1)[0] not in formats}
+    for name, key in plan.keys.items():
+        if name in plan.fresh:
+            units[name] = old.units[name]
+        else:
+            units[name] = UnitRecord(key, tuple(sorted(outputs[name])))
+    return Manifest(dict(sorted(units.items())))
+
+
+def count_outputs(formats: Sequence[str], old: Manifest, manifest: Manifest,
+                  published: PublishResult) -> dict[str, FormatCounts]:
+    """Give built / unchanged / removed outputs per format."""
+    counts = {name: FormatCounts() for name in formats}
+    written = {str(path) for path in published.written}
+    kept = manifest.outputs()
+    for name, record in manifest.units.items():
+        format_name = name.split(" ", 1)[0]
+        if format_name in counts:
+            for path in record.outputs:
+                if path in written:
+                    counts[format_name].built += 1
+                else:
+                    counts[format_name].unchanged += 1
+    for name, record in old.units.items():
+        format_name = name.split(" ", 1)[0]
+        if format_name in counts:
+            counts[format_name].removed += sum(1 for path in record.outputs if path not in kept)
+    return counts
 
 
 def build(options: BuildOptions) -> BuildResult:
     """Run every stage; give the validation report and, when clean, what was published."""
-    formats = chosen_formats(options.formats)
-    if options.markdown_flavor not in (None, *MARKDOWN_FLAVORS):
-        msg = f"unknown Markdown flavor {options.markdown_flavor!r} (use {', '.join(MARKDOWN_FLAVORS)})"
-        raise UsageError(msg)
-    sources = load_content(options.content_dir)
-    report = validate_sources(sources)
+    formats = _check_options(options)
+    progress = options.progress
+    seconds: dict[str, float] = {}
+    with progress.stage("load") as ticker:
+        sources = load_content(options.content_dir)
+        ticker.advance(sources.files_read)
+    seconds["load"] = ticker.seconds
+    with progress.stage("validate") as ticker:
+        report = validate_sources(sources)
+    seconds["validate"] = ticker.seconds
     if not report.ok:
-        return BuildResult(report, formats)
-    catalog = normalize(sources)
-    publishable = tuple(r for r in catalog.recaps if is_published(r, options.now, options.drafts))
-    site = catalog.site
-    if options.markdown_flavor:
-        site = replace(site, markdown_flavor=options.markdown_flavor)
-    catalog = replace(catalog, recaps=publishable, site=site)
-    artifacts = render(catalog, formats)
-    published = publish(artifacts, options.out_dir) if artifacts else None
-    return BuildResult(report, formats, len(publishable), published)
+        return BuildResult(report, formats, seconds=seconds)
+    with progress.stage("normalize") as ticker:
+        catalog = publishable_catalog(sources, options)
+        old = read_manifest(options.out_dir)
+        plan = plan_build(catalog, sources, formats, old, options)
+    seconds["normalize"] = ticker.seconds
+    with progress.stage("render", total=len(plan.tasks)) as ticker:
+        artifacts = run_tasks(plan.tasks, catalog, jobs=options.jobs, cache_dir=options.cache_dir,
+                              on_done=lambda task: ticker.advance())
+    seconds["render"] = ticker.seconds
+    with progress.stage("publish") as ticker:
+        manifest = new_manifest(plan, old, artifacts, formats)
+        published = publish(artifacts, options.out_dir)
+        gone = sorted(PurePosixPath(p) for p in old.outputs() - manifest.outputs())
+        removed = remove_outputs(gone, options.out_dir)
+        write_manifest(manifest, options.out_dir)
+    seconds["publish"] = ticker.seconds
+    counts = count_outputs(formats, old, manifest, published)
+    return BuildResult(report, formats, len(catalog.recaps), published, tuple(removed), counts, seconds)

@@ -266,8 +266,13 @@ def recap_path(recap: Recap) -> str:
 
 @dataclass(frozen=True)
 class Artifact:
-    """One output file: a path relative to the output folder and its exact bytes."""
+    """One output file: a path relative to the output folder and its exact bytes.
+
+    `recap_id` names the recap an output belongs to; None marks a site-wide output (a
+    feed, an index), which depends on many recaps and is published after them.
+    """
 
     path: PurePosixPath
     content: bytes
     format: str
+    recap_id: str | None = None

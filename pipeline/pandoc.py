@@ -14,15 +14,17 @@ images only web URLs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import subprocess
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from pipeline.errors import PipelineError
 
@@ -110,6 +112,40 @@ _read_cache: dict[str, list[Block]] = {}
 _write_cache: dict[tuple[str, str, tuple[str, ...]], str] = {}
 
 
+class Store(Protocol):
+    """Where conversions outlive the process (see `pipeline.cache`)."""
+
+    def load(self, keys: Iterable[str]) -> dict[str, str]: ...
+    def save(self, entries: Mapping[str, str]) -> None: ...
+
+
+store: Store | None = None
+"""Set by the build to keep conversions between builds; None keeps them in memory only."""
+
+
+@cache
+def _namespace() -> str:
+    """Tie stored conversions to this pandoc and this sanitizer: a change to either
+    makes every stored conversion a miss."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(str(Path(pandoc_path()).stat().st_size).encode())
+    return digest.hexdigest()[:16]
+
+
+def _key(*parts: str) -> str:
+    digest = hashlib.sha256(_namespace().encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _from_store(keys: dict[str, _T]) -> dict[_T, str]:
+    """Give the stored values for `keys` (stored key -> caller's key)."""
+    if store is None or not keys:
+        return {}
+    return {keys[k]: value for k, value in store.load(keys).items()}
+
+
 def _chunks(items: list[_T]) -> list[list[_T]]:
     """Split work for up to `jobs` parallel pandoc processes, none with too little to do."""
     count = max(1, min(jobs, len(items) // MIN_CHUNK))
@@ -150,12 +186,20 @@ def _read_alone(fragments: list[str]) -> list[list[Block]]:
 def read_markdown(fragments: Sequence[str]) -> list[list[Block]]:
     """Give each Markdown fragment as sanitized pandoc blocks (batched, cached)."""
     missing = list(dict.fromkeys(f for f in fragments if f not in _read_cache))
+    stored = _from_store({_key("read", READER, f): f for f in missing})
+    for fragment, text in stored.items():
+        _read_cache[fragment] = json.loads(text)
+    missing = [f for f in missing if f not in stored]
     alone = [f for f in missing if _NEEDS_OWN_DOCUMENT.search(f)]
     batched = [f for f in missing if not _NEEDS_OWN_DOCUMENT.search(f)]
+    new: dict[str, str] = {}
     for group, convert in ((batched, _read_batch), (alone, _read_alone)):
         if group:
             for fragment, blocks in zip(group, _in_parallel(convert, group), strict=True):
                 _read_cache[fragment] = list(sanitize_blocks(blocks))
+                new[_key("read", READER, fragment)] = json.dumps(_read_cache[fragment])
+    if store is not None:
+        store.save(new)
     return [_read_cache[fragment] for fragment in fragments]
 
 
@@ -185,6 +229,10 @@ def write_documents(documents: Sequence[list[Block]], to: str, *options: str) ->
     """Write each document (a list of blocks) in format `to` (batched, cached)."""
     keys = [(_document(doc), to, options) for doc in documents]
     missing = {key: doc for key, doc in zip(keys, documents, strict=True) if key not in _write_cache}
+    stored_keys = {_key("write", to, *options, key[0]): key for key in missing}
+    stored = _from_store(stored_keys)
+    _write_cache.update(stored)
+    missing = {key: doc for key, doc in missing.items() if key not in stored}
     alone = [key for key in missing if _numbers_across_documents(key[0])]
     batched = [key for key in missing if key not in alone]
     if batched:
@@ -192,6 +240,8 @@ def write_documents(documents: Sequence[list[Block]], to: str, *options: str) ->
         _write_cache.update(zip(batched, written, strict=True))
     for key in alone:
         _write_cache[key] = run_pandoc(key[0], "-f", "json", "-t", to, *options)
+    if store is not None:
+        store.save({k: _write_cache[key] for k, key in stored_keys.items() if key in missing})
     return [_write_cache[key] for key in keys]
 
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.errors import PublishError
+from pipeline.manifest import MANIFEST_NAME, Manifest
 from pipeline.model import Artifact
 
 TEMP_SUFFIX = ".tmp"
-LATE_FORMATS = frozenset({"feeds", "index"})
-"""Published after everything else, so a feed never points at a post that is not there yet."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,9 @@ def sweep_temp_files(out_dir: Path) -> list[Path]:
 
 
 def publish(artifacts: Iterable[Artifact], out_dir: Path) -> PublishResult:
-    """Write every artifact whose bytes changed; feeds and indexes last."""
-    ordered = sorted(artifacts, key=lambda a: (a.format in LATE_FORMATS, a.path))
+    """Write every artifact whose bytes changed. Site-wide outputs (feeds, indexes) go
+    last, so that a feed never points at a post that is not there yet."""
+    ordered = sorted(artifacts, key=lambda a: (a.recap_id is None, a.path))
     targets = [(artifact, confined_path(out_dir, artifact.path)) for artifact in ordered]
     sweep_temp_files(out_dir)
     written, unchanged = [], []
@@ -75,3 +75,28 @@ def publish(artifacts: Iterable[Artifact], out_dir: Path) -> PublishResult:
         write_atomically(target, artifact.content)
         written.append(artifact.path)
     return PublishResult(tuple(written), tuple(unchanged))
+
+
+def remove_outputs(paths: Iterable[PurePosixPath], out_dir: Path) -> list[PurePosixPath]:
+    """Delete outputs no longer produced (a deleted recap's, a renamed slug's old ones) and
+    the folders they leave empty; give what was actually removed."""
+    root = out_dir.resolve()
+    removed = []
+    for relative in paths:
+        target = confined_path(out_dir, relative)
+        if target.is_file():
+            target.unlink()
+            removed.append(relative)
+        folder = target.parent
+        while folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return removed
+
+
+def write_manifest(manifest: Manifest, out_dir: Path) -> None:
+    """Write the manifest last, atomically: until then the previous one stands."""
+    target = confined_path(out_dir, PurePosixPath(MANIFEST_NAME))
+    content = manifest.to_bytes()
+    if not (target.is_file() and target.read_bytes() == content):
+        write_atomically(target, content)

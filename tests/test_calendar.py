@@ -17,7 +17,7 @@ from icalendar import Calendar, Event
 from pipeline.load import load_content
 from pipeline.model import Artifact
 from pipeline.normalize import Catalog, normalize
-from pipeline.render import RENDERERS, calendar
+from pipeline.render import calendar
 
 VALID = FIXTURES / "valid"
 REGISTRATION = ("https://community.cncf.io/events/details/"
@@ -102,10 +102,6 @@ def test_the_bytes_are_the_same_every_time_and_end_lines_in_crlf(seed: Catalog) 
         lines = artifact.content.split(b"\r\n")
         assert lines[-1] == b"" and all(b"\n" not in line for line in lines)
         assert all(len(line) <= 75 for line in lines)
-
-
-def test_calendar_is_registered_last_of_the_formats() -> None:
-    assert list(RENDERERS)[-1] == "calendar" and RENDERERS["calendar"] is calendar.render
 
 
 # --- the fixtures: other zones, no title, meetings.ics ----------------------------------------

@@ -30,7 +30,7 @@ from pipeline.build import BuildOptions, build
 from pipeline.load import load_content
 from pipeline.model import Artifact
 from pipeline.normalize import Catalog, normalize
-from pipeline.render import RENDERERS, feeds
+from pipeline.render import FORMATS, feeds
 from pipeline.render.feed_checks import UnsafeFeedError, check_feed
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -249,7 +249,7 @@ def atom_ids(content: bytes) -> list[str]:
 # --- the checklist -----------------------------------------------------------------------
 
 def test_feeds_are_registered_and_written_for_the_site_each_tag_and_each_series(seed_feeds):
-    assert "feeds" in RENDERERS
+    assert FORMATS["feeds"].site_wide is feeds.render
     folders = ["feeds/", "feeds/tags/community/", "feeds/tags/kubecon/",
                "feeds/series/may-2021-community-meeting/"]
     assert set(seed_feeds) == {f"{folder}{name}" for folder in folders

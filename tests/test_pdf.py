@@ -16,7 +16,7 @@ from conftest import CONTENT, FIXTURES, assemble_content
 from pipeline.load import load_content
 from pipeline.model import Artifact
 from pipeline.normalize import Catalog, normalize
-from pipeline.render import RENDERERS, pdf
+from pipeline.render import pdf
 from pipeline.render.document import meeting_times
 
 HOSTILE = """Reading #read("/etc/passwd") here.
@@ -60,11 +60,6 @@ def link_targets(artifact: Artifact) -> set[str]:
             if action is not None and "/URI" in action:
                 targets.add(str(action["/URI"]))
     return targets
-
-
-def test_the_registry_builds_pdf_after_markdown() -> None:
-    assert RENDERERS["pdf"] is pdf.render
-    assert list(RENDERERS).index("pdf") == list(RENDERERS).index("markdown") + 1
 
 
 def test_one_handout_per_recap_under_pdf(seed: Catalog, seed_handout: Artifact) -> None:

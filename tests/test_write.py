@@ -12,8 +12,9 @@ from pipeline.model import Artifact
 from pipeline.write import confined_path, publish, temp_path_for
 
 
-def artifact(path: str, content: bytes = b"x", fmt: str = "markdown") -> Artifact:
-    return Artifact(PurePosixPath(path), content, fmt)
+def artifact(path: str, content: bytes = b"x", fmt: str = "markdown",
+             recap_id: str | None = "r1") -> Artifact:
+    return Artifact(PurePosixPath(path), content, fmt, recap_id)
 
 
 @pytest.mark.parametrize("path", ["../escape.md", "/etc/passwd", "a/../../b.md", "a/../../../etc/x"])
@@ -54,7 +55,8 @@ def test_unchanged_outputs_are_not_rewritten(tmp_path):
 
 
 def test_feeds_are_published_after_the_posts_they_point_to(tmp_path):
-    result = publish([artifact("feeds/atom.xml", fmt="feeds"), artifact("z/post.md")], tmp_path)
+    feed = artifact("feeds/atom.xml", fmt="feeds", recap_id=None)
+    result = publish([feed, artifact("z/post.md")], tmp_path)
     assert [str(p) for p in result.written] == ["z/post.md", "feeds/atom.xml"]
 
 

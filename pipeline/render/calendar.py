@@ -118,16 +118,27 @@ def _start_of(recap: Recap) -> datetime:
     return recap.next_meeting.start
 
 
-def render(catalog: Catalog) -> list[Artifact]:
-    """Give one invite per recap that announces a next meeting, and meetings.ics."""
+def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+    """Give one invite per recap that announces a next meeting."""
     site = catalog.site
     artifacts = []
-    for recap in catalog.recaps:
+    for recap in recaps:
         if recap.next_meeting:
             path = f"calendar/{recap.slug}.ics"
             name = meeting_name(recap.next_meeting, site)
-            artifacts.append(Artifact(PurePosixPath(path), calendar_of([recap], site, name, path), FORMAT))
+            ical = calendar_of([recap], site, name, path)
+            artifacts.append(Artifact(PurePosixPath(path), ical, FORMAT, recap.id))
+    return artifacts
+
+
+def render_site(catalog: Catalog) -> list[Artifact]:
+    """Give meetings.ics, the upcoming meetings of every recap."""
+    site = catalog.site
     path = "calendar/meetings.ics"
     ical = calendar_of(upcoming(catalog), site, f"{site.title}: meetings", path)
-    artifacts.append(Artifact(PurePosixPath(path), ical, FORMAT))
-    return artifacts
+    return [Artifact(PurePosixPath(path), ical, FORMAT)]
+
+
+def render(catalog: Catalog) -> list[Artifact]:
+    """Give every invite and meetings.ics."""
+    return render_recaps(catalog, catalog.recaps) + render_site(catalog)

@@ -160,16 +160,22 @@ def markdown_fields(recap: Recap) -> Iterator[str]:
         yield recap.closing
 
 
-def prepare(recaps: Sequence[Recap], site: Site) -> list[RecapDocument]:
-    """Parse every Markdown field of every recap in one pandoc run."""
+def prepare(recaps: Sequence[Recap], site: Site,
+            published: Sequence[Recap] | None = None) -> list[RecapDocument]:
+    """Parse every Markdown field of every recap in one pandoc run; series navigation
+    links the parts found in `published` (default: `recaps`)."""
     fields = list(dict.fromkeys(field for recap in recaps for field in markdown_fields(recap)))
     parsed = dict(zip(fields, read_markdown(fields), strict=True))
+    parts: dict[str, list[Recap]] = {}
+    for other in published if published is not None else recaps:
+        if other.series is not None:
+            parts.setdefault(other.series.id, []).append(other)
     documents = []
     for recap in recaps:
         siblings = [] if recap.series is None else [
             (other.series.part, other.title, site.post_url(other))
-            for other in recaps
-            if other.series is not None and other.series.id == recap.series.id and other.id != recap.id
+            for other in parts.get(recap.series.id, ())
+            if other.series is not None and other.id != recap.id
         ]
         documents.append(RecapDocument(recap, parsed, tuple(sorted(siblings))))
     return documents

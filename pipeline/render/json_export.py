@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Any
@@ -89,8 +89,8 @@ def encode(document: Record) -> bytes:
     return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def artifact(path: str, document: Record) -> Artifact:
-    return Artifact(PurePosixPath(path), encode(document), FORMAT)
+def artifact(path: str, document: Record, recap: Recap | None = None) -> Artifact:
+    return Artifact(PurePosixPath(path), encode(document), FORMAT, recap.id if recap else None)
 
 
 class _TextCollector(HTMLParser):
@@ -372,13 +372,27 @@ def talks_export(catalog: Catalog, html: Html) -> Record:
     return {"schema_version": SCHEMA_VERSION, "talks": talks}
 
 
+def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+    """Give the export and the JSON-LD of each of `recaps`."""
+    html = html_of(recaps)
+    artifacts = []
+    for recap in recaps:
+        export = recap_export(recap, catalog, html)
+        artifacts.append(artifact(f"json/recaps/{recap.slug}.json", export, recap))
+        artifacts.append(artifact(f"json/ld/{recap.slug}.jsonld", json_ld(recap, catalog.site), recap))
+    return artifacts
+
+
+def render_site(catalog: Catalog) -> list[Artifact]:
+    """Give the exports that span every recap: the index, people and talks."""
+    html = html_of(catalog.recaps)
+    return [
+        artifact("json/index.json", index_export(catalog)),
+        artifact("json/people.json", people_export(catalog)),
+        artifact("json/talks.json", talks_export(catalog, html)),
+    ]
+
+
 def render(catalog: Catalog) -> list[Artifact]:
     """Give every JSON export of the catalog's (published) recaps."""
-    html = html_of(catalog.recaps)
-    artifacts = [artifact(f"json/recaps/{recap.slug}.json", recap_export(recap, catalog, html))
-                 for recap in catalog.recaps]
-    artifacts.append(artifact("json/index.json", index_export(catalog)))
-    artifacts.append(artifact("json/people.json", people_export(catalog)))
-    artifacts.append(artifact("json/talks.json", talks_export(catalog, html)))
-    artifacts.extend(artifact(f"json/ld/{r.slug}.jsonld", json_ld(r, catalog.site)) for r in catalog.recaps)
-    return artifacts
+    return render_recaps(catalog, catalog.recaps) + render_site(catalog)

@@ -215,12 +215,14 @@ def plain_descriptions(documents: Sequence[RecapDocument]) -> dict[str, str]:
     }
 
 
-def render_flavor(catalog: Catalog, flavor_name: str) -> list[Artifact]:
-    """Give one post per recap in the named flavor."""
+def render_flavor(catalog: Catalog, flavor_name: str,
+                  recaps: Sequence[Recap] | None = None) -> list[Artifact]:
+    """Give one post per recap (default: every recap of the catalog) in the named flavor."""
     flavor = FLAVOR_TABLE[flavor_name]
-    if not catalog.recaps:
+    chosen = catalog.recaps if recaps is None else recaps
+    if not chosen:
         return []
-    documents = prepare(catalog.recaps, catalog.site)
+    documents = prepare(chosen, catalog.site, catalog.recaps)
     descriptions = plain_descriptions(documents)
     bodies = write_documents(_documents(documents, flavor), WRITER, *WRITER_OPTIONS)
     artifacts = []
@@ -228,10 +230,15 @@ def render_flavor(catalog: Catalog, flavor_name: str) -> list[Artifact]:
         matter = flavor.front_matter(doc.recap, catalog.site, descriptions)
         text = (dump_front_matter(matter) if matter is not None else "") + _embed(body)
         path = PurePosixPath(flavor.path(doc.recap, catalog.site))
-        artifacts.append(Artifact(path, text.encode("utf-8"), "markdown"))
+        artifacts.append(Artifact(path, text.encode("utf-8"), "markdown", doc.recap.id))
     return artifacts
 
 
+def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+    """Give the posts of `recaps` in the flavor content/site.yaml (or `--flavor`) selects."""
+    return render_flavor(catalog, catalog.site.markdown_flavor, recaps)
+
+
 def render(catalog: Catalog) -> list[Artifact]:
-    """Give the posts in the flavor that content/site.yaml (or `--flavor`) selects."""
-    return render_flavor(catalog, catalog.site.markdown_flavor)
+    """Give every post of the catalog."""
+    return render_recaps(catalog, catalog.recaps)

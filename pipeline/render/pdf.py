@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, timedelta
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -248,20 +248,26 @@ def template_data(recap: Recap, site: Site, markup: Mapping[str, str]) -> Json:
     }
 
 
-def _all_markdown(recaps: tuple[Recap, ...]) -> Iterator[str]:
+def _all_markdown(recaps: Sequence[Recap]) -> Iterator[str]:
     for recap in recaps:
         yield from markdown_fields(recap)
 
 
-def render(catalog: Catalog) -> list[Artifact]:
+def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     """Give one handout per recap, converting every Markdown field in one pandoc batch."""
-    fields = list(dict.fromkeys(_all_markdown(catalog.recaps)))
+    fields = list(dict.fromkeys(_all_markdown(recaps)))
     markup = dict(zip(fields, markdown_to(fields, "typst"), strict=True))
     return [
         Artifact(
             PurePosixPath(f"pdf/{recap.slug}.pdf"),
             compile_handout(recap, template_data(recap, catalog.site, markup)),
             "pdf",
+            recap.id,
         )
-        for recap in catalog.recaps
+        for recap in recaps
     ]
+
+
+def render(catalog: Catalog) -> list[Artifact]:
+    """Give the handout of every recap of the catalog."""
+    return render_recaps(catalog, catalog.recaps)

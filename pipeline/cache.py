@@ -1,0 +1,80 @@
+"""A conversion cache on disk, so that an unchanged Markdown field is never converted twice.
+
+Pandoc is the build's main cost (~20 ms per recap per format). The cache is one SQLite
+file keyed by content hashes. Worker processes open it read-only and hand their new
+entries back with their results; only the parent process writes, once per build, so
+there is never a writer racing another.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+_BATCH = 500
+"""SQLite allows a limited number of parameters per statement."""
+
+
+class ConversionStore:
+    """Key -> text, in `<folder>/conversions.sqlite3`; `pending` holds what a read-only
+    store was given to save, for its owner to pass on."""
+
+    def __init__(self, folder: Path, *, read_only: bool = False) -> None:
+        self.path = folder / "conversions.sqlite3"
+        self.read_only = read_only
+        self.pending: dict[str, str] = {}
+        self._connection: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._connection is None:
+            try:
+                if self.read_only:
+                    self._connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+                else:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    self._connection = sqlite3.connect(self.path)
+                    self._connection.execute(
+                        "CREATE TABLE IF NOT EXISTS conversions (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                    )
+            except sqlite3.Error:
+                return None  # no cache yet (read-only) or an unusable one: convert instead
+        return self._connection
+
+    def load(self, keys: Iterable[str]) -> dict[str, str]:
+        """Give the cached values of those `keys` that are cached."""
+        connection = self._connect()
+        wanted = list(keys)
+        found: dict[str, str] = {}
+        if connection is None:
+            return found
+        try:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start:start + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT key, value FROM conversions WHERE key IN ({marks})"
+                found.update(connection.execute(query, chunk).fetchall())
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def save(self, entries: Mapping[str, str]) -> None:
+        """Store `entries` (a read-only store keeps them in `pending`)."""
+        if not entries:
+            return
+        if self.read_only:
+            self.pending.update(entries)
+            return
+        connection = self._connect()
+        if connection is None:
+            return
+        try:
+            with connection:
+                connection.executemany("INSERT OR REPLACE INTO conversions VALUES (?, ?)", entries.items())
+        except sqlite3.Error:
+            return
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

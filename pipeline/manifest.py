@@ -1,0 +1,137 @@
+"""What each output depends on, and what the last build made: the incremental build's memory.
+
+Every output belongs to a *unit*: one format for one recap (a post, a handout, a recap's
+JSON) or one format's site-wide outputs (feeds, indexes). A unit's key is a hash of all
+it depends on: the pipeline's own code and templates, the tools' versions, the site
+settings, and for a recap unit its source, the people records it uses and its series
+siblings; a site-wide unit's key covers the keys of every published recap. The manifest
+in the output folder records each unit's key and outputs; a unit is rebuilt when its key
+changed or one of its outputs is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.load import ContentSources
+from pipeline.model import Recap
+from pipeline.normalize import Catalog
+
+MANIFEST_NAME = ".recap-manifest.json"
+MANIFEST_VERSION = 1
+SITE = "*"
+"""The recap id that stands for a format's site-wide outputs."""
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """What one unit's last build used and made."""
+
+    key: str
+    outputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Unit name -> record; a unit name is `<format> <recap id or *>`."""
+
+    units: Mapping[str, UnitRecord]
+
+    def outputs(self) -> set[str]:
+        return {path for record in self.units.values() for path in record.outputs}
+
+    def to_bytes(self) -> bytes:
+        document = {
+            "version": MANIFEST_VERSION,
+            "units": {name: {"key": r.key, "outputs": sorted(r.outputs)} for name, r in self.units.items()},
+        }
+        return (json.dumps(document, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+def unit_name(format_name: str, recap_id: str) -> str:
+    return f"{format_name} {recap_id}"
+
+
+def read_manifest(out_dir: Path) -> Manifest:
+    """Give the last build's manifest; an absent or unreadable one means build everything."""
+    try:
+        document = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        if document.get("version") != MANIFEST_VERSION:
+            return Manifest({})
+        units = {
+            name: UnitRecord(str(record["key"]), tuple(str(p) for p in record["outputs"]))
+            for name, record in document["units"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return Manifest({})
+    return Manifest(units)
+
+
+def _digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """Hash the pipeline's code, templates and schemas, and the bundled tools' versions:
+    a change to any of them makes every output stale."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    files = sorted(p for p in [*package.rglob("*"), *package.parent.joinpath("schema").glob("*.json")]
+                   if p.is_file() and "__pycache__" not in p.parts)
+    for path in files:
+        digest.update(path.relative_to(package.parent).as_posix().encode())
+        digest.update(path.read_bytes())
+    digest.update(_tool_versions().encode())
+    return digest.hexdigest()
+
+
+def _tool_versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("pypandoc-binary", "typst", "feedgen", "icalendar", "segno", "PyYAML"):
+        try:
+            found.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} missing")
+    return ";".join(found)
+
+
+def _series_siblings(recap: Recap, published: Iterable[Recap]) -> list[Any]:
+    if recap.series is None:
+        return []
+    return sorted(
+        (other.id, other.series.part, other.title, other.slug, other.date.isoformat())
+        for other in published
+        if other.series is not None and other.series.id == recap.series.id and other.id != recap.id
+    )
+
+
+def recap_keys(catalog: Catalog, sources: ContentSources) -> dict[str, str]:
+    """Give each published recap's dependency key."""
+    data_by_id = {doc.data["id"]: doc.data for doc in sources.recaps}
+    people = sources.people.data if sources.people else {}
+    site = asdict(catalog.site)
+    code = code_fingerprint()
+    return {
+        recap.id: _digest(
+            code, site, data_by_id[recap.id],
+            {person: people.get(person) for person in sorted(recap.people_ids)},
+            _series_siblings(recap, catalog.recaps),
+        )
+        for recap in catalog.recaps
+    }
+
+
+def site_key(catalog: Catalog, keys: Mapping[str, str]) -> str:
+    """Give the key of the site-wide outputs: every published recap's key, in order."""
+    return _digest(code_fingerprint(), asdict(catalog.site), [(r.id, keys[r.id]) for r in catalog.recaps])

@@ -1,0 +1,129 @@
+"""Run render tasks in a process pool, or in this process when there is little to do.
+
+The pool starts its workers with `spawn`: a pool forked after typst had been used
+deadlocked. Each worker receives the catalog once (as an initializer argument), keeps one
+typst compiler and runs pandoc one process at a time, since the pool already fills the
+cores. Workers read the conversion cache but never write it: they hand new conversions
+back with their artifacts and the parent stores them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import pandoc
+from pipeline.cache import ConversionStore
+from pipeline.errors import PipelineError
+from pipeline.model import Artifact
+from pipeline.normalize import Catalog
+from pipeline.render import FORMATS
+
+MIN_RECAPS_PER_TASK = 8
+"""Below this, a task's share of pandoc's start-up outweighs spreading the work."""
+POOL_THRESHOLD = 16
+"""Fewer stale recaps than this in every format: spawning workers (~0.5 s) is not worth it."""
+
+
+class RenderError(PipelineError):
+    """Raised when a renderer fails; names the format and the recap sources involved."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Task:
+    """Render one format for some recaps, or (recap_ids None) its site-wide outputs."""
+
+    format: str
+    recap_ids: tuple[str, ...] | None
+
+    def describe(self, catalog: Catalog) -> str:
+        if self.recap_ids is None:
+            return f"{self.format} (site-wide outputs)"
+        files = {r.id: r.source_file for r in catalog.recaps}
+        shown = ", ".join(files[i] for i in self.recap_ids[:3])
+        more = f" and {len(self.recap_ids) - 3} more" if len(self.recap_ids) > 3 else ""
+        return f"{self.format} for {shown}{more}"
+
+
+_catalog: Catalog | None = None
+
+
+def _init_worker(catalog: Catalog, cache_dir: Path | None) -> None:
+    global _catalog
+    _catalog = catalog
+    pandoc.jobs = 1
+    pandoc.store = ConversionStore(cache_dir, read_only=True) if cache_dir else None
+
+
+def run_task(task: Task) -> tuple[list[Artifact], dict[str, str]]:
+    """Render one task with the process's catalog; give its artifacts and new conversions."""
+    assert _catalog is not None, "the worker was not initialised"
+    output_format = FORMATS[task.format]
+    if task.recap_ids is None:
+        assert output_format.site_wide is not None
+        artifacts = list(output_format.site_wide(_catalog))
+    else:
+        assert output_format.per_recap is not None
+        by_id = {recap.id: recap for recap in _catalog.recaps}
+        artifacts = list(output_format.per_recap(_catalog, [by_id[i] for i in task.recap_ids]))
+    pending: dict[str, str] = {}
+    if isinstance(pandoc.store, ConversionStore) and pandoc.store.read_only:
+        pending, pandoc.store.pending = pandoc.store.pending, {}
+    return artifacts, pending
+
+
+def split(format_name: str, recap_ids: Sequence[str], jobs: int) -> list[Task]:
+    """Give the tasks for one format's stale recaps: up to `jobs`, none too small."""
+    if not recap_ids:
+        return []
+    count = max(1, min(jobs, len(recap_ids) // MIN_RECAPS_PER_TASK))
+    size = -(-len(recap_ids) // count)
+    return [Task(format_name, tuple(recap_ids[i:i + size])) for i in range(0, len(recap_ids), size)]
+
+
+def _failure(task: Task, catalog: Catalog, error: Exception) -> RenderError:
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    message = f"rendering {task.describe(catalog)} failed: {type(error).__name__}: {detail}"
+    return RenderError(message)
+
+
+def run_tasks(tasks: Sequence[Task], catalog: Catalog, *, jobs: int, cache_dir: Path | None,
+              on_done: Callable[[Task], None]) -> list[Artifact]:
+    """Run every task (in a pool when worth it); give all artifacts, in task order."""
+    store = ConversionStore(cache_dir) if cache_dir else None
+    results: dict[int, list[Artifact]] = {}
+    per_recap = [len(t.recap_ids) for t in tasks if t.recap_ids is not None]
+    try:
+        if jobs <= 1 or len(tasks) <= 1 or max(per_recap, default=0) * jobs < POOL_THRESHOLD * 2:
+            _init_worker(catalog, None)
+            pandoc.jobs, pandoc.store = max(1, jobs), store
+            for index, task in enumerate(tasks):
+                try:
+                    results[index], _ = run_task(task)
+                except Exception as error:
+                    raise _failure(task, catalog, error) from error
+                on_done(task)
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                                     initargs=(catalog, cache_dir)) as pool:
+                futures = {pool.submit(run_task, task): index for index, task in enumerate(tasks)}
+                for future in as_completed(futures):
+                    task = tasks[futures[future]]
+                    try:
+                        results[futures[future]], pending = future.result()
+                    except Exception as error:
+                        raise _failure(task, catalog, error) from error
+                    if store is not None:
+                        store.save(pending)
+                    on_done(task)
+    finally:
+        pandoc.store = None
+        if store is not None:
+            store.close()
+    return [artifact for index in range(len(tasks)) for artifact in results[index]]
