@@ -25,7 +25,7 @@ from pipeline.render import FORMATS
 MIN_RECAPS_PER_TASK = 8
 """Below this, a task's share of pandoc's start-up outweighs spreading the work."""
 POOL_THRESHOLD = 16
-"""Fewer stale recaps than this in every format: spawning workers (~0.5 s) is not worth it."""
+"""Fewer stale (format, recap) units than this: spawning workers (~0.5 s) is not worth it."""
 
 
 class RenderError(PipelineError):
@@ -97,9 +97,9 @@ def run_tasks(tasks: Sequence[Task], catalog: Catalog, *, jobs: int, cache_dir: 
     """Run every task (in a pool when worth it); give all artifacts, in task order."""
     store = ConversionStore(cache_dir) if cache_dir else None
     results: dict[int, list[Artifact]] = {}
-    per_recap = [len(t.recap_ids) for t in tasks if t.recap_ids is not None]
+    stale_units = sum(len(t.recap_ids) for t in tasks if t.recap_ids is not None)
     try:
-        if jobs <= 1 or len(tasks) <= 1 or max(per_recap, default=0) * jobs < POOL_THRESHOLD * 2:
+        if jobs <= 1 or len(tasks) <= 1 or stale_units < POOL_THRESHOLD:
             _init_worker(catalog, None)
             pandoc.jobs, pandoc.store = max(1, jobs), store
             for index, task in enumerate(tasks):

@@ -1,0 +1,279 @@
+"""The staged build: incremental, atomic, parallel and deterministic."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import FIXTURES, ROOT
+
+from pipeline.build import BuildOptions, BuildResult, build
+from pipeline.manifest import MANIFEST_NAME
+from pipeline.render import FORMATS, calendar, feeds, json_export, markdown, pdf
+from pipeline.synthetic import write_content
+
+VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def run(content: Path, out: Path, **changes: object) -> BuildResult:
+    options = BuildOptions(content_dir=content, out_dir=out, now=NOW, jobs=1)
+    result = build(replace(options, **changes))  # type: ignore[arg-type]
+    assert result.report.ok, result.report.problems
+    return result
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def built(result: BuildResult) -> dict[str, int]:
+    return {name: c.built for name, c in result.counts.items() if c.built}
+
+
+@pytest.fixture
+def content(make_content) -> Path:
+    return make_content(VALID)
+
+
+def test_the_registry_builds_every_format_in_order():
+    assert list(FORMATS) == ["markdown", "pdf", "feeds", "json", "calendar"]
+    for module in (markdown, pdf, json_export, calendar):
+        assert FORMATS[module.__name__.rsplit(".", 1)[-1].replace("json_export", "json")].per_recap
+    assert FORMATS["feeds"].site_wide is feeds.render
+
+
+def test_an_unchanged_rebuild_renders_nothing_and_writes_nothing(content, tmp_path):
+    out = tmp_path / "dist"
+    first = run(content, out)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    second = run(content, out)
+    assert built(second) == {}
+    assert sum(c.unchanged for c in second.counts.values()) == sum(c.built for c in first.counts.values())
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_forced_rebuild_renders_everything_again_with_identical_bytes(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    before = snapshot(out)
+    forced = run(content, out, force=True)
+    assert built(forced) == {}  # rendered again, and every byte came out the same
+    assert snapshot(out) == before
+
+
+def test_editing_one_recap_rebuilds_its_outputs_and_the_site_wide_ones(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    replace_in(content / "recaps" / "single-talk.yaml", "Proxies Without Tears", "Proxies, Tearless")
+    result = run(content, out)
+    # json: the recap's export and JSON-LD, and the index (word count), people and talks
+    assert built(result) == {"markdown": 1, "pdf": 1, "feeds": 3, "json": 5}
+    post = (out / "hugo/content/blog/2024/0502-one-talk-recap/index.md").read_text(encoding="utf-8")
+    assert "## Proxies, Tearless" in post
+
+
+def test_editing_a_person_rebuilds_exactly_the_recaps_that_mention_them(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    replace_in(content / "people.yaml", "Chloé Dubois", "Chloé Dubois-Martin")
+    mentioning = [p.name for p in VALID if "chloe-dubois" in p.read_text(encoding="utf-8")]
+    result = run(content, out)
+    assert 0 < len(mentioning) < len(VALID)
+    assert result.counts["pdf"].built == len(mentioning)
+    assert result.counts["pdf"].unchanged == len(VALID) - len(mentioning)
+    assert "Chloé Dubois-Martin" in (out / "json/people.json").read_text(encoding="utf-8")
+
+
+def test_deleting_a_recap_removes_its_outputs_and_its_feed_entry(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    assert (out / "pdf/one-talk-recap.pdf").is_file()
+    (content / "recaps" / "single-talk.yaml").unlink()
+    result = run(content, out)
+    assert not (out / "pdf/one-talk-recap.pdf").exists()
+    assert not (out / "hugo/content/blog/2024/0502-one-talk-recap").exists()
+    assert not (out / "json/recaps/one-talk-recap.json").exists()
+    assert result.counts["pdf"].removed == 1 and result.counts["json"].removed == 2
+    titles = [e.title for e in feedparser.parse((out / "feeds/atom.xml").read_bytes()).entries]
+    assert "One Talk Recap" not in titles and len(titles) == len(VALID) - 1
+
+
+def test_renaming_a_slug_moves_the_outputs_and_keeps_the_feed_id(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    entry = next(e for e in feedparser.parse((out / "feeds/atom.xml").read_bytes()).entries
+                 if e.title == "One Talk Recap")
+    replace_in(content / "recaps" / "single-talk.yaml", 'slug: "one-talk-recap"', 'slug: "one-talk"')
+    run(content, out)
+    assert (out / "pdf/one-talk.pdf").is_file() and not (out / "pdf/one-talk-recap.pdf").exists()
+    moved = next(e for e in feedparser.parse((out / "feeds/atom.xml").read_bytes()).entries
+                 if e.title == "One Talk Recap")
+    assert moved.id == entry.id and moved.link.endswith("/0502-one-talk/")
+
+
+def test_only_builds_the_named_formats_and_leaves_the_others_alone(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    before = snapshot(out)
+    (content / "recaps" / "single-talk.yaml").unlink()
+    result = run(content, out, formats=("markdown",))
+    assert result.formats == ("markdown",)
+    after = snapshot(out)
+    assert "pdf/one-talk-recap.pdf" in after  # not this build's business
+    assert not any(path.startswith("hugo/content/blog/2024/0502-one-talk-recap") for path in after)
+    units = json.loads(after[MANIFEST_NAME])["units"]
+    assert any(name.startswith("pdf ") for name in units)
+    assert {k: v for k, v in after.items() if k.startswith("feeds/")} == \
+        {k: v for k, v in before.items() if k.startswith("feeds/")}
+
+
+def test_drafts_are_built_only_when_asked_and_removed_afterwards(content, tmp_path):
+    out = tmp_path / "dist"
+    source = content / "recaps" / "single-talk.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + "draft: true\n", encoding="utf-8")
+    run(content, out)
+    assert not (out / "pdf/one-talk-recap.pdf").exists()
+    run(content, out, drafts=True)
+    post = (out / "hugo/content/blog/2024/0502-one-talk-recap/index.md").read_text(encoding="utf-8")
+    assert "draft: true" in post
+    run(content, out)
+    assert not (out / "pdf/one-talk-recap.pdf").exists()
+
+
+def test_a_scheduled_recap_appears_once_its_time_has_come(content, tmp_path):
+    out = tmp_path / "dist"
+    source = content / "recaps" / "single-talk.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + 'publish_at: "2024-05-02T09:00:00+00:00"\n',
+                      encoding="utf-8")
+    run(content, out, now=datetime(2024, 5, 2, 8, 59, tzinfo=UTC))
+    assert not (out / "pdf/one-talk-recap.pdf").exists()
+    run(content, out, now=datetime(2024, 5, 2, 9, 0, tzinfo=UTC))
+    assert (out / "pdf/one-talk-recap.pdf").is_file()
+
+
+def test_a_failing_renderer_leaves_the_published_outputs_unchanged(content, tmp_path, monkeypatch):
+    out = tmp_path / "dist"
+    run(content, out)
+    replace_in(content / "recaps" / "single-talk.yaml", "Proxies Without Tears", "Changed")
+    before = snapshot(out)
+
+    def broken(catalog, recaps):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(FORMATS, "pdf", replace(FORMATS["pdf"], per_recap=broken))
+    from pipeline.parallel import RenderError
+    expected = r"rendering pdf for \S*single-talk\.yaml failed: RuntimeError: disk on fire"
+    with pytest.raises(RenderError, match=expected):
+        run(content, out)
+    assert snapshot(out) == before
+
+
+def test_a_missing_output_is_rendered_again(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    (out / "pdf/one-talk-recap.pdf").unlink()
+    result = run(content, out)
+    assert built(result) == {"pdf": 1}
+
+
+def test_a_damaged_manifest_means_a_full_build(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    (out / MANIFEST_NAME).write_text("{not json", encoding="utf-8")
+    result = run(content, out)
+    assert built(result) == {}  # everything rendered again, byte-identical
+    assert json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["version"] == 1
+
+
+def test_the_process_pool_gives_the_same_bytes_as_one_process(tmp_path, monkeypatch):
+    from pipeline import pandoc
+    monkeypatch.setattr(pandoc, "_read_cache", {})
+    monkeypatch.setattr(pandoc, "_write_cache", {})
+    content = write_content(tmp_path / "content", 20, people_count=30)
+    two = run(content, tmp_path / "two", jobs=2, formats=("markdown", "json"),
+              cache_dir=tmp_path / "cache")
+    one = run(content, tmp_path / "one", jobs=1, formats=("markdown", "json"))
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+    assert two.counts["markdown"].built == one.counts["markdown"].built == 20
+    # The conversions were stored by the parent for the next build.
+    assert (tmp_path / "cache" / "conversions.sqlite3").stat().st_size > 0
+
+
+SLOW_BUILD = """
+import sys, time
+from datetime import datetime, UTC
+from pathlib import Path
+import pipeline.write as write
+real = write.write_atomically
+def slow(target, content):
+    real(target, content)
+    print("wrote", target, flush=True)
+    time.sleep(0.05)
+write.write_atomically = slow
+from pipeline.build import BuildOptions, build
+build(BuildOptions(Path(sys.argv[1]), Path(sys.argv[2]), datetime(2030, 1, 1, tzinfo=UTC), jobs=1))
+"""
+
+
+def test_a_build_killed_while_publishing_leaves_every_file_whole(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    old = snapshot(out)
+    for source in (content / "recaps").glob("*.yaml"):
+        source.write_text(source.read_text(encoding="utf-8").replace("Recap", "Report"), encoding="utf-8")
+    script = tmp_path / "slow_build.py"
+    script.write_text(SLOW_BUILD, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, str(script), str(content), str(out)], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert process.stdout is not None
+    written = 0
+    for _line in process.stdout:
+        written += 1
+        if written == 5:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert written == 5
+    middle = snapshot(out)
+    assert set(old) <= set(middle)  # nothing missing
+    changed = [p for p in old if middle[p] != old[p]]
+    assert 0 < len(changed) <= 5
+    for path in changed:  # a changed file is a complete new version: it parses
+        if path.endswith(".json"):
+            json.loads(middle[path])
+        if path.endswith(".xml"):
+            assert feedparser.parse(middle[path]).bozo == 0
+    finished = run(content, out)
+    assert sum(c.built for c in finished.counts.values()) > 0
+    final = snapshot(out)
+    assert not [p for p in final if p.endswith(".tmp")]
+    # each file the killed build had touched was already its complete new version
+    assert all(middle[path] == final[path] for path in changed)
+
+
+def test_the_command_line_prints_stages_and_a_summary_in_ci(tmp_path):
+    command = [sys.executable, "-m", "pipeline", "build", "--out", str(tmp_path / "dist"), "--no-cache"]
+    result = subprocess.run(command, cwd=ROOT, env={**os.environ, "CI": "true"},
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    stages = [line.split(":")[0] for line in lines[:5]]
+    assert stages == ["load", "validate", "normalize", "render", "publish"]
+    assert "format    built  unchanged  removed  failed" in lines
+    assert "markdown  1      0          0        0" in lines
+    assert result.stdout == ""
