@@ -95,6 +95,12 @@ def schema_docs(c, check=False):
     _pipeline(c, "schema-docs", *(["--check"] if check else []))
 
 
+@task(help={"recaps": "how many synthetic recaps (default 1000)", "repeat": "runs per scenario (median)"})
+def bench(c, recaps=1000, repeat=3):
+    """Benchmark cold, no-op and incremental builds on synthetic recaps (JSON on stdout)."""
+    c.run(f"{PYTHON} -m pipeline.bench --recaps {int(recaps)} --repeat {int(repeat)}", pty=False)
+
+
 @task
 def golden(c):
     """Regenerate tests/golden/ from the shipped content; review the diff before committing."""

@@ -7,6 +7,7 @@ exceptions into exit codes: 0 clean, 1 content problems, 2 usage or environment.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -53,6 +54,10 @@ def _build(args: argparse.Namespace) -> int:
         print("build stopped: nothing was written", file=sys.stderr)
         return EXIT_CONTENT
     progress.summary(result.counts, result.seconds)
+    if args.report_json:
+        report = {"counts": {name: vars(count) for name, count in result.counts.items()},
+                  "seconds": result.seconds, "recaps": result.recaps}
+        args.report_json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if not args.quiet:
         recaps = f"{result.recaps} recap{'s' if result.recaps != 1 else ''}"
         print(f"published {recaps} into {args.out}/ ({', '.join(result.formats)})", file=sys.stderr)
@@ -111,6 +116,7 @@ def parser() -> argparse.ArgumentParser:
                            help="conversion cache folder (default: .recap-cache)")
     build_cmd.add_argument("--no-cache", action="store_true", help="keep no conversions between builds")
     build_cmd.add_argument("--quiet", action="store_true", help="print nothing but problems")
+    build_cmd.add_argument("--report-json", type=Path, help="also write the counts and stage times here")
     build_cmd.set_defaults(run=_build)
 
     new = command("new", "start a new recap source with a permanent id")

@@ -26,6 +26,9 @@ from pipeline.normalize import Catalog
 
 MANIFEST_NAME = ".recap-manifest.json"
 MANIFEST_VERSION = 1
+NOT_RENDERING = frozenset({"importer", "bench.py", "synthetic.py", "new.py", "schema_docs.py",
+                           "report.py", "__main__.py"})
+"""Modules that cannot change an output; editing them keeps every output fresh."""
 SITE = "*"
 """The recap id that stands for a format's site-wide outputs."""
 
@@ -85,7 +88,8 @@ def code_fingerprint() -> str:
     a change to any of them makes every output stale."""
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(__version__.encode())
-    files = sorted(p for p in [*package.rglob("*"), *package.parent.joinpath("schema").glob("*.json")]
+    code = [p for p in package.rglob("*") if p.relative_to(package).parts[0] not in NOT_RENDERING]
+    files = sorted(p for p in [*code, *package.parent.joinpath("schema").glob("*.json")]
                    if p.is_file() and "__pycache__" not in p.parts)
     for path in files:
         digest.update(path.relative_to(package.parent).as_posix().encode())

@@ -1,0 +1,139 @@
+"""`invoke bench`: time the build on deterministic synthetic content. Not a test.
+
+Every scenario runs `python -m pipeline build` as a fresh process, as a maintainer or CI
+would, so no in-memory cache flatters a later scenario. Reports JSON on stdout and a table
+on stderr: wall time, per-stage times, outputs per second and the peak resident memory of
+the largest process (the build, a render worker or a pandoc run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.synthetic import write_content
+
+TARGETS = {
+    "cold, all formats": 20.0,
+    "cold, markdown+feeds+json": 6.0,
+    "no-op rebuild": 0.5,
+    "one recap changed": 1.0,
+    "one person changed": None,
+}
+"""Seconds on a 2-core machine, from the build issue; None: no target set."""
+
+
+def _build(content: Path, out: Path, cache: Path, only: str | None, jobs: int) -> dict[str, Any]:
+    """Run one build in a fresh process; give its wall time, stages, outputs and peak memory."""
+    report = out.parent / f"{out.name}-report.json"
+    command = [sys.executable, "-m", "pipeline", "build", "--quiet", "--content", str(content),
+               "--out", str(out), "--cache", str(cache), "--jobs", str(jobs), "--report-json", str(report)]
+    if only:
+        command += ["--only", only]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    stderr = process.stderr.read() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        msg = f"the build failed: {stderr.strip()}"
+        raise RuntimeError(msg)
+    details = json.loads(report.read_text(encoding="utf-8"))
+    outputs = sum(c["built"] + c["unchanged"] for c in details["counts"].values())
+    built = sum(c["built"] for c in details["counts"].values())
+    return {
+        "seconds": round(seconds, 3),
+        "stages": {k: round(v, 3) for k, v in details["seconds"].items()},
+        "outputs": outputs,
+        "outputs_written": built,
+        "outputs_per_second": round(outputs / seconds, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
+    }
+
+
+def _edit_yaml(path: Path, edit: Any) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _touch_recap(content: Path) -> None:
+    source = sorted((content / "recaps").glob("*.yaml"))[0]
+    _edit_yaml(source, lambda recap: recap.update(title=recap["title"] + " (edited)"))
+
+
+def _touch_person(content: Path) -> None:
+    _edit_yaml(content / "people.yaml", lambda people: people["person-1"].update(affiliation="Company One"))
+
+
+def scenarios(root: Path, recaps: int, jobs: int) -> dict[str, dict[str, Any]]:
+    """Run the five scenarios of the build issue in order; give their measurements."""
+    content = write_content(root / "content", recaps)
+    out, cache = root / "dist", root / "cache"
+    results = {"cold, all formats": _build(content, out, cache, None, jobs)}
+    results["no-op rebuild"] = _build(content, out, cache, None, jobs)
+    _touch_recap(content)
+    results["one recap changed"] = _build(content, out, cache, None, jobs)
+    _touch_person(content)
+    results["one person changed"] = _build(content, out, cache, None, jobs)
+    results["cold, markdown+feeds+json"] = _build(content, root / "dist2", root / "cache2",
+                                                  "markdown,feeds,json", jobs)
+    return results
+
+
+def table(results: dict[str, dict[str, Any]], recaps: int) -> str:
+    heading = f"{'scenario':<27}{'seconds':>9}{'target':>8}{'outputs/s':>11}{'written':>9}{'peak MB':>9}"
+    lines = [heading + "  stages"]
+    for name, result in results.items():
+        target = TARGETS.get(name)
+        stages = " ".join(f"{k}={v}" for k, v in result["stages"].items())
+        lines.append(f"{name:<27}{result['seconds']:>9.2f}{(f'{target:.1f}' if target else '-'):>8}"
+                     f"{result['outputs_per_second']:>11.1f}{result['outputs_written']:>9}"
+                     f"{result['peak_rss_mb']:>9.1f}  {stages}")
+    lines.append(f"({recaps} synthetic recaps, {os.cpu_count()} cores)")
+    return "\n".join(lines)
+
+
+def median_results(runs: Sequence[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Give each scenario's run with the median wall time, plus every run's time."""
+    merged = {}
+    for name in runs[0]:
+        ordered = sorted((run[name] for run in runs), key=lambda result: result["seconds"])
+        merged[name] = {**ordered[len(ordered) // 2], "all_seconds": [run[name]["seconds"] for run in runs]}
+    return merged
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--recaps", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario; the median is reported")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    runs = []
+    for _ in range(args.repeat):
+        root = Path(tempfile.mkdtemp(prefix="recap-bench-"))
+        try:
+            runs.append(scenarios(root, args.recaps, args.jobs))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    results = median_results(runs)
+    print(table(results, args.recaps), file=sys.stderr)
+    summary = {"recaps": args.recaps, "jobs": args.jobs, "repeat": args.repeat, "targets": TARGETS,
+               "scenarios": results}
+    print(json.dumps(summary, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
