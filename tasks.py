@@ -95,6 +95,12 @@ def schema_docs(c, check=False):
     _pipeline(c, "schema-docs", *(["--check"] if check else []))
 
 
+@task(help={"port": "port on 127.0.0.1 (default 8000)", "drafts": "include drafts"})
+def serve(c, port=8000, drafts=False):
+    """Preview dist/ on http://127.0.0.1:PORT/, rebuilding when content, schemas or templates change."""
+    _pipeline(c, "serve", "--port", str(int(port)), *(["--drafts"] if drafts else []))
+
+
 @task(help={"recaps": "how many synthetic recaps (default 1000)", "repeat": "runs per scenario (median)"})
 def bench(c, recaps=1000, repeat=3):
     """Benchmark cold, no-op and incremental builds on synthetic recaps (JSON on stdout)."""

@@ -90,6 +90,15 @@ def _schema_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from pipeline.serve import serve
+
+    options = BuildOptions(content_dir=args.content, out_dir=args.out, now=build_time(),
+                           drafts=args.drafts, cache_dir=args.cache, progress=Progress(quiet=True))
+    serve(options, args.port)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.split("\n")[0])
     commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -118,6 +127,13 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--quiet", action="store_true", help="print nothing but problems")
     build_cmd.add_argument("--report-json", type=Path, help="also write the counts and stage times here")
     build_cmd.set_defaults(run=_build)
+
+    serve_cmd = command("serve", "preview dist/ on 127.0.0.1, rebuilding when a source changes")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    serve_cmd.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    serve_cmd.add_argument("--drafts", action="store_true", help="include drafts")
+    serve_cmd.add_argument("--cache", type=Path, default=Path(".recap-cache"), help="conversion cache folder")
+    serve_cmd.set_defaults(run=_serve)
 
     new = command("new", "start a new recap source with a permanent id")
     new.add_argument("--title", required=True)
