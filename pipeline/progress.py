@@ -46,10 +46,11 @@ class Progress:
 
             columns = ("[bold]{task.description:<10}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Bar(*columns, console=_console(self.stream), transient=False) as bar:
-                task = bar.add_task(name, total=total)
-                ticker.callback = lambda done: bar.advance(task, done)
+                # A stage of unknown size shows as one step, done when the stage is.
+                task = bar.add_task(name, total=total or 1)
+                ticker.callback = (lambda done: bar.advance(task, done)) if total else None
                 yield ticker
-                bar.update(task, completed=total if total is not None else ticker.done)
+                bar.update(task, completed=total or 1)
         else:
             yield ticker
         ticker.seconds = time.perf_counter() - started
