@@ -95,6 +95,16 @@ def schema_docs(c, check=False):
     _pipeline(c, "schema-docs", *(["--check"] if check else []))
 
 
+@task(name="import", help={"paths": "posts to import (Markdown, HTML or text), comma-separated",
+                           "slug": "slug for the new source, e.g. after a collision"})
+def import_(c, paths, slug=""):
+    """Turn existing posts into draft recap sources under content/recaps/, for review."""
+    args = ["import", *[p for p in paths.split(",") if p]]
+    if slug:
+        args += ["--slug", slug]
+    _pipeline(c, *args)
+
+
 @task(help={"port": "port on 127.0.0.1 (default 8000)", "drafts": "include drafts"})
 def serve(c, port=8000, drafts=False):
     """Preview dist/ on http://127.0.0.1:PORT/, rebuilding when content, schemas or templates change."""

@@ -21,7 +21,7 @@ from pipeline.new import create_recap
 from pipeline.progress import Progress
 from pipeline.report import FORMAT_NAMES, TextReporter, reporter_for
 from pipeline.schema_docs import schema_reference
-from pipeline.validate import validate_sources
+from pipeline.validate import ValidationReport, validate_sources
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -90,6 +90,26 @@ def _schema_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import(args: argparse.Namespace) -> int:
+    from pipeline.importer import import_posts
+
+    report = import_posts(args.paths, args.content, slug=args.slug, today=date.today())
+    for result in report.results:
+        if result.error:
+            print(f"error: {result.error}", file=sys.stderr)
+            continue
+        print(f"{result.input} -> {result.source} (draft; {len(result.guesses)} fields guessed, "
+              "each marked '# guessed:')", file=sys.stderr)
+        if result.proposed_people:
+            print(f"  new people proposed for review in {result.proposed_people}", file=sys.stderr)
+        for note in result.notes:
+            print(f"  note: {note}", file=sys.stderr)
+        if result.problems:
+            print("  still needs a human:", file=sys.stderr)
+            TextReporter(sys.stderr).report(ValidationReport(result.problems, 1))
+    return report.exit_code
+
+
 def _serve(args: argparse.Namespace) -> int:
     from pipeline.serve import serve
 
@@ -134,6 +154,11 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--drafts", action="store_true", help="include drafts")
     serve_cmd.add_argument("--cache", type=Path, default=Path(".recap-cache"), help="conversion cache folder")
     serve_cmd.set_defaults(run=_serve)
+
+    import_cmd = command("import", "turn existing posts (Markdown, HTML, text) into draft recap sources")
+    import_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    import_cmd.add_argument("--slug", help="slug for the new source (one input), e.g. after a collision")
+    import_cmd.set_defaults(run=_import)
 
     new = command("new", "start a new recap source with a permanent id")
     new.add_argument("--title", required=True)

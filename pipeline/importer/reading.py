@@ -1,0 +1,167 @@
+"""Read one old post: its bytes, its front matter (YAML or TOML) and its body as pandoc blocks.
+
+Front matter is split off by comparing whole lines with the fence (`---` or `+++`), then
+parsed by the project's strict YAML loader or `tomllib`; the body goes to pandoc. HTML is
+read by pandoc's HTML reader, whose `<meta>` and `<title>` become front matter; raw HTML
+(scripts, comments, iframes) never reaches a source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.importer.nodes import block_text, clean
+from pipeline.importer.plaintext import shape_plain_text
+from pipeline.importer.report import ImportFailed
+from pipeline.load import MAX_FILE_BYTES, display_path, parse_yaml
+from pipeline.pandoc import Block, PandocError, run_pandoc
+
+MARKDOWN_READER = "markdown-raw_tex-raw_attribute-yaml_metadata_block-pandoc_title_block"
+"""Raw HTML stays on so that HTML in a post is a RawBlock we can drop whole (a `<script>`
+read as text would end up in a summary); the front matter is already split off."""
+TEXT_READER = "markdown-raw_html-raw_tex-raw_attribute-yaml_metadata_block-pandoc_title_block"
+HTML_READER = "html+raw_html"
+"""Raw HTML kept as RawBlocks so that iframes can be read as recordings; every raw node
+(scripts included, whole) is then dropped."""
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+_FENCES = {"---": "yaml", "+++": "toml"}
+
+
+@dataclass
+class Post:
+    """One input as read: its format, front matter, cleaned blocks and raw embeds."""
+
+    path: Path
+    file: str
+    format: str
+    front: dict[str, Any]
+    blocks: list[Block]
+    front_guesses: dict[str, str] = field(default_factory=dict)
+    """Front fields that were guessed from the text (plain text has no front matter)."""
+    notes: list[str] = field(default_factory=list)
+
+
+def fail(file: str, reason: str) -> ImportFailed:
+    return ImportFailed(f"{file}: {reason}")
+
+
+def decode(file: str, raw: bytes) -> str:
+    """Give the text of a file, refusing empty, binary, oversized and non-UTF-8 files."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise fail(file, f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; is it a post?")
+    if b"\x00" in raw[:8192]:
+        raise fail(file, "this is a binary file, not a post (Markdown, HTML or plain text)")
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        msg = (f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); "
+               "save it as UTF-8")
+        raise fail(file, msg) from None
+    if not text.strip():
+        raise fail(file, "the file is empty; there is nothing to import")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(file: str, text: str) -> tuple[dict[str, Any] | None, str]:
+    """Give the front matter (None when there is none) and the body after it."""
+    lines = text.split("\n")
+    kind = _FENCES.get(lines[0].rstrip())
+    if kind is None:
+        return None, text
+    fence = lines[0].rstrip()
+    ends = {fence, "..."} if kind == "yaml" else {fence}
+    closing = next((n for n in range(1, len(lines)) if lines[n].rstrip() in ends), None)
+    if closing is None:
+        raise fail(file, f"the front matter opened with {fence} on line 1 is never closed")
+    source = "\n".join(lines[1:closing])
+    matter = _yaml_matter(file, source) if kind == "yaml" else _toml_matter(file, source)
+    return matter, "\n".join(lines[closing + 1:])
+
+
+def _yaml_matter(file: str, source: str) -> dict[str, Any]:
+    if not source.strip():
+        return {}
+    doc, problems = parse_yaml(file, source.encode("utf-8"))
+    if doc is None or problems:
+        first = problems[0]
+        # The front matter starts on line 2 of the file.
+        raise fail(file, f"line {first.line + 1}: front matter: {first.message}")
+    return doc.data
+
+
+def _toml_matter(file: str, source: str) -> dict[str, Any]:
+    try:
+        matter = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as error:
+        raise fail(file, f"TOML front matter: {error}") from None
+    plain: dict[str, Any] = json.loads(json.dumps(matter, default=_toml_value))
+    return plain
+
+
+def _toml_value(value: Any) -> str:
+    """TOML has real dates and times; the rest of the importer reads them as ISO text."""
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def pandoc_blocks(file: str, text: str, reader: str) -> tuple[list[Block], dict[str, Any]]:
+    """Give pandoc's blocks and metadata for `text` read with `reader`."""
+    try:
+        document = json.loads(run_pandoc(text, "-f", reader, "-t", "json"))
+    except PandocError as error:
+        raise fail(file, f"pandoc could not read it: {error}") from None
+    return document["blocks"], document["meta"]
+
+
+def input_format(path: Path, text: str) -> str:
+    """Say how to read a file: by its suffix, front matter making any file Markdown."""
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in MARKDOWN_SUFFIXES or text.split("\n", 1)[0].rstrip() in _FENCES:
+        return "markdown"
+    return "text"
+
+
+def _meta_text(meta: dict[str, Any]) -> dict[str, Any]:
+    """Give pandoc metadata (from HTML `<title>` and `<meta>`) as plain strings."""
+    found: dict[str, Any] = {}
+    for key, value in meta.items():
+        if value.get("t") in ("MetaInlines", "MetaString"):
+            content = value["c"]
+            plain = {"t": "Plain", "c": content}
+            found[key.lower()] = content if isinstance(content, str) else block_text(plain)
+    return found
+
+
+def read_post(path: Path) -> Post:
+    """Read one input file into a `Post`, or raise `ImportFailed` saying why it cannot be."""
+    file = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise fail(file, f"cannot read the file: {error.strerror}") from None
+    text = decode(file, raw)
+    kind = input_format(path, text)
+    if kind == "html":
+        blocks, meta = pandoc_blocks(file, text, HTML_READER)
+        post = Post(path, file, kind, _meta_text(meta), [])
+    else:
+        matter, body = split_front_matter(file, text)
+        blocks, _ = pandoc_blocks(file, body, MARKDOWN_READER if kind == "markdown" else TEXT_READER)
+        post = Post(path, file, kind, matter if matter is not None else {}, [])
+        if matter is None and kind == "markdown":
+            post.notes.append("no front matter: title, date and slug come from the text and file name")
+    post.blocks = clean(blocks)
+    if not post.blocks:
+        raise fail(file, "no text left to import (the file holds only markup, scripts or front matter)")
+    if kind == "text":
+        shape_plain_text(post)
+    return post

@@ -1,0 +1,87 @@
+"""What an import gives back, and the errors that stop one input's import.
+
+An import never stops the whole run: each input ends as an `ImportResult` that holds
+either the written source or the message that says why nothing was written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import EXIT_CONTENT, EXIT_OK, ContentError
+from pipeline.model import JsonPath, Problem, format_path
+
+
+class ImportFailed(ContentError):
+    """Raised by the importer when one input cannot become a source; nothing was written.
+
+    The message starts with the input's path and says why, so it can be shown as it is.
+    """
+
+
+class ImportCollision(ImportFailed):
+    """Raised when the new source's slug, id or file name is already taken (`slug=` fixes it)."""
+
+
+@dataclass
+class Draft:
+    """A recap source being built: its fields, the guesses behind them and what was dropped.
+
+    `comments` maps a field's path to the reason it is a guess; the writer puts each one
+    on the line above the field, so the reviewer sees it in the file.
+    """
+
+    recap: dict[str, Any] = field(default_factory=dict)
+    comments: dict[JsonPath, str] = field(default_factory=dict)
+    proposed_people: dict[str, dict[str, str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def guess(self, path: JsonPath, value: Any, reason: str) -> None:
+        """Set a field that was guessed, with the reason the reviewer will read."""
+        self.put(path, value)
+        self.comments[path] = reason
+
+    def put(self, path: JsonPath, value: Any) -> None:
+        """Set a field (creating the mappings on the way) without comment."""
+        target: Any = self.recap
+        for part in path[:-1]:
+            target = target.setdefault(part, {}) if isinstance(part, str) else target[part]
+        target[path[-1]] = value
+
+    def guesses(self) -> tuple[str, ...]:
+        """Give every guess as `path: reason`, in path order."""
+        return tuple(f"{format_path(path)}: {reason}" for path, reason in self.comments.items())
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """One input's outcome: the source written (or the error), and what needs a human."""
+
+    input: Path
+    source: Path | None = None
+    error: str | None = None
+    proposed_people: Path | None = None
+    guesses: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """Every input's outcome, in the order given; `exit_code` is 1 when any import failed."""
+
+    results: tuple[ImportResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_CONTENT
