@@ -24,6 +24,7 @@ from pipeline.parallel import Task, run_tasks, split
 from pipeline.progress import FormatCounts, Progress
 from pipeline.render import FORMATS
 from pipeline.render.markdown import FLAVORS as MARKDOWN_FLAVORS
+from pipeline.source_cache import read_known, remember
 from pipeline.validate import ValidationReport, validate_sources
 from pipeline.write import PublishResult, publish, remove_outputs, write_manifest
 
@@ -194,11 +195,13 @@ def build(options: BuildOptions) -> BuildResult:
     progress = options.progress
     seconds: dict[str, float] = {}
     with progress.stage("load") as ticker:
-        sources = load_content(options.content_dir)
+        known = read_known(options.cache_dir)
+        sources = load_content(options.content_dir, known)
         ticker.advance(sources.files_read)
     seconds["load"] = ticker.seconds
     with progress.stage("validate") as ticker:
         report = validate_sources(sources)
+        remember(options.cache_dir, sources, report, known)
     seconds["validate"] = ticker.seconds
     if not report.ok:
         return BuildResult(report, formats, seconds=seconds)

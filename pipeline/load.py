@@ -12,10 +12,11 @@ PyYAML constructor, for three reasons:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -314,15 +315,53 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def load_file(path: Path) -> tuple[SourceDoc | None, list[Problem]]:
-    """Read and parse one YAML file; an unreadable file is a problem, not an exception."""
+class _ParsedLater(Mapping[JsonPath, Position]):
+    """Positions of a file whose data came from the source cache: parsed only if a
+    problem needs them, which for a file that passed its checks is rare."""
+
+    def __init__(self, path: Path, of_keys: bool) -> None:
+        self.path, self.of_keys = path, of_keys
+        self._table: Mapping[JsonPath, Position] | None = None
+
+    def _load(self) -> Mapping[JsonPath, Position]:
+        if self._table is None:
+            doc, _ = load_file(self.path)
+            empty: Mapping[JsonPath, Position] = {}
+            self._table = empty if doc is None else (doc.key_positions if self.of_keys else doc.positions)
+        return self._table
+
+    def __getitem__(self, path: JsonPath) -> Position:
+        return self._load()[path]
+
+    def __iter__(self) -> Iterator[JsonPath]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+KnownSources = Mapping[str, tuple[str, dict[str, Any]]]
+"""File -> (SHA-256 of its bytes, its data), for files that passed every check before."""
+
+
+def load_file(path: Path, known: KnownSources | None = None) -> tuple[SourceDoc | None, list[Problem]]:
+    """Read and parse one YAML file; an unreadable file is a problem, not an exception.
+
+    A file whose bytes match a `known` entry is not parsed again.
+    """
     file = display_path(path)
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         return None, [Problem(file, 1, 1, (), f"cannot read the file: {error.strerror}", None)]
-    return parse_yaml(file, raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    hit = known.get(file) if known else None
+    if hit is not None and hit[0] == digest:
+        positions, keys = _ParsedLater(path, of_keys=False), _ParsedLater(path, of_keys=True)
+        return SourceDoc(file, hit[1], positions, keys, digest=digest, checked=True), []
+    doc, problems = parse_yaml(file, raw)
+    return (replace(doc, digest=digest) if doc else None), problems
 
 
 @dataclass(frozen=True)
@@ -343,7 +382,7 @@ def recap_paths(content_dir: Path) -> list[Path]:
     return sorted(p for p in found if not p.name.startswith(".") and p.is_file())
 
 
-def load_content(content_dir: Path) -> ContentSources:
+def load_content(content_dir: Path, known: KnownSources | None = None) -> ContentSources:
     """Load `site.yaml`, `people.yaml` and every recap of a content folder."""
     problems: list[Problem] = []
     loaded: dict[str, SourceDoc | None] = {}
@@ -354,12 +393,12 @@ def load_content(content_dir: Path) -> ContentSources:
             problems.append(Problem(display_path(path), 1, 1, (), msg, None))
             loaded[name] = None
             continue
-        loaded[name], found = load_file(path)
+        loaded[name], found = load_file(path, known)
         problems.extend(found)
     recaps = []
     paths = recap_paths(content_dir)
     for path in paths:
-        doc, found = load_file(path)
+        doc, found = load_file(path, known)
         problems.extend(found)
         if doc is not None:
             recaps.append(doc)

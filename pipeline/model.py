@@ -58,6 +58,11 @@ class SourceDoc:
     data: dict[str, Any]
     positions: Mapping[JsonPath, Position]
     key_positions: Mapping[JsonPath, Position]
+    digest: str = ""
+    """SHA-256 of the file's bytes."""
+    checked: bool = False
+    """True when these exact bytes passed the schema and character checks in an earlier
+    build (see `pipeline.source_cache`), so they need not be checked again."""
 
     def position(self, path: JsonPath) -> Position:
         """Give where the value at `path` was written, or its nearest written ancestor."""
