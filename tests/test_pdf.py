@@ -155,3 +155,17 @@ def test_page_one_is_not_blank(seed_handout: Artifact) -> None:
     pixels = bytes(bitmap.buffer)
     inked = sum(1 for value in pixels if value < 200) / len(pixels)
     assert 0.03 < inked < 0.6
+
+
+def test_every_qr_code_on_the_seed_handout_scans_at_150_dpi(seed: Catalog, seed_handout: Artifact) -> None:
+    """A printed sheet must still lead to the videos: decode the page images with zxing-cpp."""
+    import numpy
+    import zxingcpp
+
+    found = set()
+    for page in pypdfium2.PdfDocument(seed_handout.content):
+        bitmap = page.render(scale=150 / 72, grayscale=True)
+        rows = numpy.frombuffer(bytes(bitmap.buffer), dtype=numpy.uint8).reshape(bitmap.height, bitmap.stride)
+        found.update(result.text for result in zxingcpp.read_barcodes(rows[:, : bitmap.width]))
+    recordings = {talk.recording.url for talk in seed.recaps[0].talks if talk.recording}
+    assert found == recordings

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import cache
 from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -90,11 +91,18 @@ def calendar_of(recaps: Sequence[Recap], site: Site, name: str, path: str) -> by
         years = [meeting_start(meeting).year for meeting in meetings]
         first, last = date(min(years), 1, 1), date(max(years) + 1, 1, 1)
         for zone in sorted({meeting.time_zone for meeting in meetings}):
-            calendar.add_component(Timezone.from_tzid(zone, first_date=first, last_date=last))
+            calendar.add_component(_timezone(zone, first, last))
     for recap in recaps:
         calendar.add_component(meeting_event(recap, site))
     ical: bytes = calendar.to_ical()
     return ical
+
+
+@cache
+def _timezone(zone: str, first: date, last: date) -> Timezone:
+    """Give the VTIMEZONE of a zone over some years: icalendar finds the transitions by
+    stepping through time (~30 ms a call), and most meetings share a zone and a year."""
+    return Timezone.from_tzid(zone, first_date=first, last_date=last)
 
 
 def upcoming(catalog: Catalog) -> list[Recap]:
