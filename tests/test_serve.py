@@ -24,7 +24,9 @@ def test_the_preview_lists_outputs_and_rebuilds_on_change(seed_content, tmp_path
         index = fetch(port, "/")
         assert "Linkerd at KubeCon EU" in index
         post = "hugo/content/blog/2021/0617-linkerd-at-kubecon-eu/index.md"
-        for path in ("pdf/linkerd-at-kubecon-eu.pdf", "feeds/atom.xml", "json/recaps/linkerd-at-kubecon-eu.json", post):
+        outputs = ("pdf/linkerd-at-kubecon-eu.pdf", "feeds/atom.xml",
+                   "json/recaps/linkerd-at-kubecon-eu.json")
+        for path in (*outputs, post):
             assert f'href="/{path}"' in index
         assert "## Why the future of the cloud" in fetch(port, f"/{post}")
         source = seed_content / "recaps" / "2021-06-17-linkerd-at-kubecon-eu.yaml"

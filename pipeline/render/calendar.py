@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from functools import cache
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
