@@ -21,6 +21,7 @@ from pipeline.errors import PipelineError
 from pipeline.model import Artifact
 from pipeline.normalize import Catalog
 from pipeline.render import FORMATS
+from pipeline.render.document import markdown_fields
 
 MIN_RECAPS_PER_TASK = 8
 """Below this, a task's share of pandoc's start-up outweighs spreading the work."""
@@ -92,6 +93,20 @@ def _failure(task: Task, catalog: Catalog, error: Exception) -> RenderError:
     return RenderError(message)
 
 
+def _read_ahead(tasks: Sequence[Task], catalog: Catalog, store: ConversionStore | None, jobs: int) -> None:
+    """Parse every Markdown field once, here, into the cache, so that the workers of the
+    four formats that need them load them instead of each running pandoc over them."""
+    if store is None:
+        return
+    wanted = {recap_id for task in tasks for recap_id in task.recap_ids or ()}
+    fields = [field for recap in catalog.recaps if recap.id in wanted for field in markdown_fields(recap)]
+    pandoc.jobs, pandoc.store = jobs, store
+    try:
+        pandoc.read_markdown(list(dict.fromkeys(fields)))
+    finally:
+        pandoc.store = None
+
+
 def run_tasks(tasks: Sequence[Task], catalog: Catalog, *, jobs: int, cache_dir: Path | None,
               on_done: Callable[[Task], None]) -> list[Artifact]:
     """Run every task (in a pool when worth it); give all artifacts, in task order."""
@@ -109,6 +124,7 @@ def run_tasks(tasks: Sequence[Task], catalog: Catalog, *, jobs: int, cache_dir: 
                     raise _failure(task, catalog, error) from error
                 on_done(task)
         else:
+            _read_ahead(tasks, catalog, store, jobs)
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                      initargs=(catalog, cache_dir)) as pool:
