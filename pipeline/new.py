@@ -78,6 +78,14 @@ talks:
 """
 
 
+def write_new_source(path: Path, text: str) -> None:
+    """Create `path` holding `text` with LF line ends; raise FileExistsError rather than
+    overwrite anything (the check and the creation are one system call)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
 def recap_template(*, recap_id: str, title: str, slug: str, kind: str, day: date, author: str) -> str:
     """Give the text of a new draft recap source that already validates."""
     head = f"""{MODELINE}
@@ -113,10 +121,8 @@ def create_recap(content_dir: Path, *, title: str, kind: str, day: date,
     text = recap_template(recap_id=f"urn:uuid:{uuid.uuid4()}", title=title, slug=slug,
                           kind=kind, day=day, author=author)
     target = content_dir / "recaps" / f"{day.isoformat()}-{slug}.yaml"
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with target.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        write_new_source(target, text)
     except FileExistsError:
         msg = f"{target} already exists; it was left as it is"
         raise UsageError(msg) from None

@@ -21,6 +21,7 @@ from pipeline.importer.reading import read_post
 from pipeline.importer.report import Draft, ImportCollision, ImportFailed, ImportReport, ImportResult
 from pipeline.load import display_path, load_content, load_file
 from pipeline.model import Problem
+from pipeline.new import write_new_source
 from pipeline.pandoc import PandocError
 from pipeline.validate import validate_sources
 
@@ -59,10 +60,8 @@ def _refuse_collisions(content_dir: Path, draft: Draft, file: str, slug_given: b
 
 
 def _write_new(path: Path, text: str, file: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with path.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        write_new_source(path, text)
     except FileExistsError:
         msg = f"{file}: {display_path(path)} already exists; it was left as it is (move it away and retry)"
         raise ImportCollision(msg) from None
