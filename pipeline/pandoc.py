@@ -119,6 +119,13 @@ class Store(Protocol):
     def save(self, entries: Mapping[str, str]) -> None: ...
 
 
+def forget() -> None:
+    """Drop the in-memory conversions (a stored copy, if any, stays): bounds the memory of a
+    long-lived process that converts many recaps."""
+    _read_cache.clear()
+    _write_cache.clear()
+
+
 store: Store | None = None
 """Set by the build to keep conversions between builds; None keeps them in memory only."""
 

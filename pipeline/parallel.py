@@ -74,7 +74,9 @@ def run_task(task: Task) -> tuple[list[Artifact], dict[str, str]]:
         artifacts = list(output_format.per_recap(_catalog, [by_id[i] for i in task.recap_ids]))
     pending: dict[str, str] = {}
     if isinstance(pandoc.store, ConversionStore) and pandoc.store.read_only:
+        # A pool worker: its conversions go to the parent's store, not its own memory.
         pending, pandoc.store.pending = pandoc.store.pending, {}
+        pandoc.forget()
     return artifacts, pending
 
 
@@ -105,6 +107,7 @@ def _read_ahead(tasks: Sequence[Task], catalog: Catalog, store: ConversionStore 
         pandoc.read_markdown(list(dict.fromkeys(fields)))
     finally:
         pandoc.store = None
+        pandoc.forget()  # the workers load them from the store
 
 
 def run_tasks(tasks: Sequence[Task], catalog: Catalog, *, jobs: int, cache_dir: Path | None,
