@@ -195,7 +195,9 @@ locale = "en"
 title = "Test site"
 disableKinds = ["taxonomy", "term", "rss", "sitemap", "robotstxt", "404"]
 """
-SINGLE = "<!doctype html><html><body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>\n"
+SINGLE = ("<!doctype html><html><head><script type=\"application/ld+json\">"
+          "{{ .Params.jsonLd | safeJS }}</script></head>"
+          "<body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>\n")
 LIST = "<!doctype html><html><body>{{ range .Site.RegularPages }}{{ .Title }}{{ end }}</body></html>\n"
 
 
@@ -236,6 +238,16 @@ def test_hugo_renders_the_seed_post_cleanly(tmp_path, seed):
             assert speaker.name in html
         assert f"https://www.youtube.com/embed/{talk.recording.youtube_id}" in html
     assert "Thursday, June 24, 2021, at 9 a.m. PT / 12 p.m. ET." in html
+    structured = json.loads(html.split("<script type=application/ld+json>")[1].split("</script>")[0])
+    assert structured["@type"] == "BlogPosting" and len(structured["video"]) == 11
+    assert structured["datePublished"] == "2021-06-17"  # schema.org's case survives Hugo
+
+
+def test_front_matter_carries_the_json_ld_of_the_json_export(seed):
+    from pipeline.render.structured_data import json_ld
+    matter, _ = split_post(posts(seed, "hugo")[SEED_POST])
+    assert json.loads(matter["params"]["jsonLd"]) == json_ld(seed.recaps[0], seed.site)
+    assert "<" not in matter["params"]["jsonLd"]
 
 
 def test_hugo_renders_every_valid_fixture(tmp_path, make_content):
@@ -260,10 +272,15 @@ def test_template_syntax_in_recap_text_renders_literally(tmp_path, make_content)
     for literal in ('{{&lt; youtube "evil" >}}', "{{% notice %}}", "{{&lt; oops", "{% include secret.txt %}",
                     "{{ site.title }}", "{{% with %}}", "Mallory {{&lt; x >}}"):
         assert literal in html.replace("&#34;", '"').replace("&gt;", ">"), literal
-    assert "<script" not in html and "evil.example" in html  # the iframe tag is text, not an element
+    body = html.split("<body>", 1)[1]
+    assert "<script" not in body and "evil.example" in body  # the iframe tag is text, not an element
     assert "not front matter" in html  # a `---` block in a field is text, not metadata
     assert "javascript:" not in html
     assert "raw HTML omitted" not in html
+    head = html.split("</head>")[0]
+    assert head.count("</script>") == 1  # recap text cannot close the JSON-LD script early
+    structured = json.loads(head.split("<script type=application/ld+json>")[1].split("</script>")[0])
+    assert structured["headline"] == catalog.recaps[0].title
 
 
 def test_a_call_to_action_shows_only_until_it_expires(make_content):

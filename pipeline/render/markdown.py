@@ -9,6 +9,7 @@ shortcodes are the pipeline's own `{{< youtube "ID" >}}` embeds.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ from pipeline.render.document import (
     recording_link,
     text,
 )
+from pipeline.render.structured_data import json_ld
 
 WRITER = "gfm-raw_html"
 WRITER_OPTIONS = ("--wrap=none",)
@@ -135,9 +137,25 @@ def hugo_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) ->
         # An explicit url keeps the post where feeds and handouts say it is, whatever the
         # site's permalink settings.
         "url": f"/{site.blog_path}{recap_path(recap)}/",
-        "params": _common_params(recap, descriptions),
+        "params": {
+            **_common_params(recap, descriptions),
+            # schema.org data for the theme's <head>:
+            # <script type="application/ld+json">{{ .Params.jsonLd | safeJS }}</script>
+            "jsonLd": json_ld_text(recap, site),
+        },
     })
     return matter
+
+
+def json_ld_text(recap: Recap, site: Site) -> str:
+    """Give the recap's JSON-LD as one line of JSON, safe inside a <script> element.
+
+    A string, not a mapping: Hugo lowercases the keys of front-matter maps, and
+    schema.org's are case-sensitive (datePublished). `<`, `>` and `&` are escaped, so
+    recap text cannot close the script element it is embedded in.
+    """
+    text = json.dumps(json_ld(recap, site), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def jekyll_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) -> dict[str, Any]:
