@@ -26,7 +26,7 @@ from pipeline.importer.reading import Post
 from pipeline.importer.report import Draft
 from pipeline.importer.sections import recording_in, take_apart, youtube_url
 from pipeline.importer.talks import Videos, add_section
-from pipeline.pandoc import Block
+from pipeline.sanitize import Block
 
 _SPECIAL = {"next meeting": "next_meeting", "upcoming meeting": "next_meeting", "related posts": "related",
             "related": "related", "suggested blog posts": "related", "read more": "related"}

@@ -22,7 +22,7 @@ from pipeline.importer.people import Registry
 from pipeline.importer.reading import Post, fail
 from pipeline.importer.report import Draft
 from pipeline.new import slugify
-from pipeline.pandoc import Block, plain_text
+from pipeline.sanitize import Block, plain_text
 
 SUMMARY_LIMIT = 300
 PLACEHOLDER_SUMMARY = "TODO: one plain-text paragraph for feeds and search results."

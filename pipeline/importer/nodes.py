@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from pipeline.pandoc import Block, Inline, plain_text, sanitize_blocks
+from pipeline.sanitize import Block, Inline, plain_text, sanitize_blocks
 
 _BREAKS = ("SoftBreak", "LineBreak")
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.importer.facts import find_date
 from pipeline.importer.nodes import inline_text, is_para, lines_of, para
-from pipeline.pandoc import Block, Inline
+from pipeline.sanitize import Block, Inline
 
 if TYPE_CHECKING:
     from pipeline.importer.reading import Post

@@ -19,7 +19,8 @@ from pipeline.importer.nodes import block_text, clean
 from pipeline.importer.plaintext import shape_plain_text
 from pipeline.importer.report import ImportFailed
 from pipeline.load import MAX_FILE_BYTES, display_path, parse_yaml
-from pipeline.pandoc import Block, PandocError, run_pandoc
+from pipeline.pandoc import PandocError, run_pandoc
+from pipeline.sanitize import Block
 
 MARKDOWN_READER = "markdown-raw_tex-raw_attribute-yaml_metadata_block-pandoc_title_block"
 """Raw HTML stays on so that HTML in a post is a RawBlock we can drop whole (a `<script>`

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.importer.nodes import Markdown, inline_text, is_para, links_in, only_links
 from pipeline.model import Recording
-from pipeline.pandoc import Block, Inline
+from pipeline.sanitize import Block, Inline
 
 TALK_LABELS = {"talk": "talk", "panel": "panel", "keynote": "keynote", "lightning talk": "lightning",
                "workshop": "workshop", "demo": "demo", "fireside chat": "fireside"}

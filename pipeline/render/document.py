@@ -17,7 +17,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pipeline.model import NextMeeting, Person, Recap, Recording, Site, Talk
-from pipeline.pandoc import Block, Inline, read_markdown
+from pipeline.pandoc import read_markdown
+from pipeline.sanitize import Block, Inline
 
 TALK_KINDS = {
     "talk": "Talk", "panel": "Panel", "keynote": "Keynote", "lightning": "Lightning talk",

@@ -32,9 +32,10 @@ from feedgen.util import xml_elem
 
 from pipeline.model import Artifact, Person, Recap, Recording, Site
 from pipeline.normalize import Catalog
-from pipeline.pandoc import Block, write_documents
+from pipeline.pandoc import write_documents
 from pipeline.render.document import body_blocks, header, link, para, prepare, recording_link, strong, text
 from pipeline.render.feed_checks import check_feed
+from pipeline.sanitize import Block
 
 FORMAT = "feeds"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -21,7 +21,7 @@ import yaml
 
 from pipeline.model import Artifact, Recap, Recording, Site, recap_path
 from pipeline.normalize import Catalog
-from pipeline.pandoc import Block, plain_text, write_documents
+from pipeline.pandoc import write_documents
 from pipeline.render.document import (
     RecapDocument,
     body_blocks,
@@ -34,6 +34,7 @@ from pipeline.render.document import (
     text,
 )
 from pipeline.render.structured_data import json_ld
+from pipeline.sanitize import Block, plain_text
 
 WRITER = "gfm-raw_html"
 WRITER_OPTIONS = ("--wrap=none",)
