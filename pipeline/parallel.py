@@ -137,6 +137,7 @@ def run_tasks(tasks: Sequence[Task], catalog: Catalog, *, jobs: int, cache_dir: 
                     try:
                         results[futures[future]], pending = future.result()
                     except Exception as error:
+                        pool.shutdown(wait=False, cancel_futures=True)  # nothing will be published
                         raise _failure(task, catalog, error) from error
                     if store is not None:
                         store.save(pending)
