@@ -26,7 +26,7 @@ from pipeline.render import FORMATS
 from pipeline.render.markdown import FLAVORS as MARKDOWN_FLAVORS
 from pipeline.source_cache import read_known, remember
 from pipeline.validate import ValidationReport, validate_sources
-from pipeline.write import PublishResult, publish, remove_outputs, write_manifest
+from pipeline.write import PublishResult, publish
 
 
 @dataclass(frozen=True)
@@ -216,10 +216,8 @@ def build(options: BuildOptions) -> BuildResult:
     seconds["render"] = ticker.seconds
     with progress.stage("publish") as ticker:
         manifest = new_manifest(plan, old, artifacts, formats)
-        published = publish(artifacts, options.out_dir)
         gone = sorted(PurePosixPath(p) for p in old.outputs() - manifest.outputs())
-        removed = remove_outputs(gone, options.out_dir)
-        write_manifest(manifest, options.out_dir)
+        published = publish(artifacts, options.out_dir, gone, manifest)
     seconds["publish"] = ticker.seconds
     counts = count_outputs(formats, old, manifest, published)
-    return BuildResult(report, formats, len(catalog.recaps), published, tuple(removed), counts, seconds)
+    return BuildResult(report, formats, len(catalog.recaps), published, published.removed, counts, seconds)

@@ -23,6 +23,7 @@ TEMP_SUFFIX = ".tmp"
 class PublishResult:
     written: tuple[PurePosixPath, ...]
     unchanged: tuple[PurePosixPath, ...]
+    removed: tuple[PurePosixPath, ...] = ()
 
 
 def confined_path(out_dir: Path, relative: PurePosixPath) -> Path:
@@ -61,42 +62,98 @@ def sweep_temp_files(out_dir: Path) -> list[Path]:
     return stale
 
 
-def publish(artifacts: Iterable[Artifact], out_dir: Path) -> PublishResult:
-    """Write every artifact whose bytes changed. Site-wide outputs (feeds, indexes) go
-    last, so that a feed never points at a post that is not there yet."""
+def publish(artifacts: Iterable[Artifact], out_dir: Path,
+            remove: Iterable[PurePosixPath] = (), manifest: Manifest | None = None) -> PublishResult:
+    """Write every artifact whose bytes changed, then remove outputs no longer produced,
+    then write the manifest: as one transaction. Site-wide outputs (feeds, indexes) are
+    written after the posts they point to.
+
+    Each replaced or removed file is kept as a hard link until the end; if anything fails
+    (a full disk, an interrupt) every change is undone and dist/ is as it was. A build
+    killed outright leaves each file complete, its old or its new version, and the
+    leftover links are swept by the next build.
+    """
     ordered = sorted(artifacts, key=lambda a: (a.recap_id is None, a.path))
     targets = [(artifact, confined_path(out_dir, artifact.path)) for artifact in ordered]
+    doomed = [(relative, confined_path(out_dir, relative)) for relative in remove]
     sweep_temp_files(out_dir)
+    journal = _Journal()
+    try:
+        written, unchanged = _write_changed(targets, journal)
+        removed = [relative for relative, target in doomed if journal.remove(target)]
+        if manifest is not None:
+            content = manifest.to_bytes()
+            target = confined_path(out_dir, PurePosixPath(MANIFEST_NAME))
+            if not (target.is_file() and target.read_bytes() == content):
+                journal.write(target, content)
+    except BaseException:
+        journal.roll_back()
+        raise
+    journal.commit(out_dir)
+    return PublishResult(tuple(written), tuple(unchanged), tuple(removed))
+
+
+def _write_changed(targets: list[tuple[Artifact, Path]],
+                   journal: _Journal) -> tuple[list[PurePosixPath], list[PurePosixPath]]:
     written, unchanged = [], []
     for artifact, target in targets:
         if target.is_file() and target.read_bytes() == artifact.content:
             unchanged.append(artifact.path)
-            continue
-        write_atomically(target, artifact.content)
-        written.append(artifact.path)
-    return PublishResult(tuple(written), tuple(unchanged))
+        else:
+            journal.write(target, artifact.content)
+            written.append(artifact.path)
+    return written, unchanged
 
 
-def remove_outputs(paths: Iterable[PurePosixPath], out_dir: Path) -> list[PurePosixPath]:
-    """Delete outputs no longer produced (a deleted recap's, a renamed slug's old ones) and
-    the folders they leave empty; give what was actually removed."""
-    root = out_dir.resolve()
-    removed = []
-    for relative in paths:
-        target = confined_path(out_dir, relative)
-        if target.is_file():
-            target.unlink()
-            removed.append(relative)
-        folder = target.parent
-        while folder != root and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
-    return removed
+class _Journal:
+    """What a publish changed, so that it can be undone: (target, kept old version)."""
 
+    def __init__(self) -> None:
+        self.changes: list[tuple[Path, Path | None]] = []
 
-def write_manifest(manifest: Manifest, out_dir: Path) -> None:
-    """Write the manifest last, atomically: until then the previous one stands."""
-    target = confined_path(out_dir, PurePosixPath(MANIFEST_NAME))
-    content = manifest.to_bytes()
-    if not (target.is_file() and target.read_bytes() == content):
+    def _keep_old(self, target: Path) -> Path | None:
+        """Keep the published version beside its target: a hard link costs neither a copy
+        nor memory. Its name ends in `.tmp`, so a killed build's leftovers are swept."""
+        if not target.is_file():
+            return None
+        backup = target.with_name(f".{target.name}.old{TEMP_SUFFIX}")
+        backup.unlink(missing_ok=True)
+        try:
+            os.link(target, backup)
+        except OSError:  # a file system without hard links: copy instead
+            backup.write_bytes(target.read_bytes())
+        return backup
+
+    def write(self, target: Path, content: bytes) -> None:
+        self.changes.append((target, self._keep_old(target)))
         write_atomically(target, content)
+
+    def remove(self, target: Path) -> bool:
+        backup = self._keep_old(target)
+        if backup is None:
+            return False
+        self.changes.append((target, backup))
+        target.unlink()
+        return True
+
+    def roll_back(self) -> None:
+        """Put back every replaced or removed file, newest change first; remove new ones."""
+        for target, backup in reversed(self.changes):
+            temp_path_for(target).unlink(missing_ok=True)
+            if backup is None:
+                target.unlink(missing_ok=True)
+            elif target.exists() and os.path.samefile(backup, target):
+                backup.unlink()  # never replaced: rename() between two links to one file is a no-op
+            else:
+                os.replace(backup, target)
+
+    def commit(self, out_dir: Path) -> None:
+        """Drop the kept versions and the folders that removals left empty."""
+        root = out_dir.resolve()
+        for target, backup in self.changes:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+            folder = target.parent
+            while folder != root and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent

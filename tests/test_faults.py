@@ -1,0 +1,114 @@
+"""Fault injection: an exception in any stage leaves the published dist/ as it was."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+import pipeline.build as build_module
+import pipeline.write as write_module
+from pipeline.build import BuildOptions, build
+from pipeline.manifest import Manifest
+
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+class Injected(Exception):
+    """The fault the tests raise."""
+
+
+def fail(*args: object, **kwargs: object) -> None:
+    raise Injected
+
+
+def fail_on_call(number: int, real):  # type: ignore[no-untyped-def]
+    """Give a stand-in for `real` that raises on its `number`th call."""
+    calls = {"n": 0}
+
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == number:
+            raise Injected
+        return real(*args, **kwargs)
+
+    return wrapper
+
+
+@pytest.fixture
+def built(make_content, tmp_path):
+    """A published dist/ and a content folder with real changes waiting to be published:
+    an edited recap, a deleted one, a new one."""
+    valid = FIXTURES / "valid"
+    content = make_content([p for p in sorted(valid.glob("*.yaml")) if p.name != "non-ascii.yaml"])
+    out = tmp_path / "dist"
+    options = BuildOptions(content, out, NOW, jobs=1)
+    assert build(options).report.ok
+    edited = content / "recaps" / "meeting.yaml"
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("March Community", "March Community (edited)"), encoding="utf-8")
+    (content / "recaps" / "single-talk.yaml").unlink()
+    (content / "recaps" / "non-ascii.yaml").write_bytes((valid / "non-ascii.yaml").read_bytes())
+    return options, snapshot(out)
+
+
+STAGES = {
+    "load": ("load_content", fail),
+    "validate": ("validate_sources", fail),
+    "normalize": ("publishable_catalog", fail),
+    "plan": ("plan_build", fail),
+    "render": ("run_tasks", fail),
+}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_an_exception_in_a_stage_before_publishing_changes_nothing(built, monkeypatch, stage):
+    options, before = built
+    name, replacement = STAGES[stage]
+    monkeypatch.setattr(build_module, name, replacement)
+    with pytest.raises(Injected):
+        build(options)
+    assert snapshot(options.out_dir) == before
+
+
+@pytest.mark.parametrize("call", [1, 2, 7, 20])
+def test_a_write_failing_while_publishing_is_rolled_back(built, monkeypatch, call):
+    options, before = built
+    monkeypatch.setattr(write_module, "write_atomically", fail_on_call(call, write_module.write_atomically))
+    with pytest.raises(Injected):
+        build(options)
+    assert snapshot(options.out_dir) == before
+
+
+def test_a_removal_failing_is_rolled_back(built, monkeypatch):
+    options, before = built
+    monkeypatch.setattr(write_module._Journal, "remove", fail_on_call(2, write_module._Journal.remove))
+    with pytest.raises(Injected):
+        build(options)
+    assert snapshot(options.out_dir) == before
+
+
+def test_the_manifest_failing_is_rolled_back(built, monkeypatch):
+    options, before = built
+    monkeypatch.setattr(Manifest, "to_bytes", fail)
+    with pytest.raises(Injected):
+        build(options)
+    assert snapshot(options.out_dir) == before
+
+
+def test_after_a_failure_the_next_build_publishes_everything(built, monkeypatch):
+    options, _ = built
+    monkeypatch.setattr(write_module, "write_atomically", fail_on_call(3, write_module.write_atomically))
+    with pytest.raises(Injected):
+        build(options)
+    monkeypatch.undo()
+    result = build(options)
+    assert result.counts["pdf"].removed == 1
+    assert (options.out_dir / "pdf/march-community-meeting-recap.pdf").is_file()
+    assert not (options.out_dir / "pdf/one-talk-recap.pdf").exists()
