@@ -29,6 +29,9 @@ MAX_FILE_BYTES = 1_000_000
 """A seed-sized recap is 15 kB; a 200-talk conference fits with room to spare."""
 MAX_DEPTH = 32
 """The schema nests at most 6 levels; anything deeper is a mistake or an attack."""
+MAX_LIST_ITEMS = 1_000
+"""The schema allows at most 200 talks; stopping a 10,000-talk list here takes milliseconds,
+where loading and schema-checking it first took seconds."""
 MAX_NODES = 100_000
 """Counted after alias expansion, so `&a [*b, *b, ...]` chains stop here."""
 
@@ -137,6 +140,11 @@ class _Builder:
             return ()
         frame = self.stack[-1]
         if isinstance(frame.value, list):
+            if len(frame.value) >= MAX_LIST_ITEMS:
+                where = self.positions.get(frame.path, _position(mark))
+                msg = f"has more than {MAX_LIST_ITEMS:,} entries"
+                hint = "no list in a source may be that long: split the recap into a series"
+                raise _LoadFailure(Problem(self.file, where.line, where.column, frame.path, msg, hint))
             return (*frame.path, len(frame.value))
         if frame.key_is_pending:
             return None

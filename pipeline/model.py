@@ -7,6 +7,7 @@ so that renderers never look at raw YAML.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,11 +27,23 @@ class Position:
     column: int
 
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
 def format_path(path: JsonPath) -> str:
-    """Give a path as a reader writes it: `talks[3].speakers[0]`, or `(top level)`."""
+    """Give a path as a reader writes it: `talks[3].speakers[0]`, or `(top level)`.
+
+    A key that is not a plain name is quoted with its control characters escaped, so a
+    key holding a newline or a terminal escape cannot forge or garble a report line.
+    """
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.match(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part, ensure_ascii=False)}]"
     return text or "(top level)"
 
 

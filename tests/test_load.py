@@ -126,3 +126,22 @@ def test_unusable_files_give_one_clear_problem(text, message):
     assert doc is None
     assert len(problems) == 1
     assert problems[0].message == message
+
+
+def test_a_list_of_ten_thousand_talks_is_stopped_while_loading():
+    text = "talks:\n" + "".join(f"  - title: t{i}\n    kind: talk\n" for i in range(10_000))
+    started = time.perf_counter()
+    doc, problems = load(text)
+    assert time.perf_counter() - started < 1
+    assert doc is None
+    assert [(p.line, p.column, p.dotted_path, p.message) for p in problems] == [
+        (2, 3, "talks", "has more than 1,000 entries")
+    ]
+
+
+def test_a_key_that_is_not_a_plain_name_is_quoted_in_paths():
+    from pipeline.model import format_path
+
+    assert format_path(("talks", 0, "title")) == "talks[0].title"
+    assert format_path(("bad\nkey", "x")) == '["bad\\nkey"].x'
+    assert format_path(("a", "\x1b[2J")) == 'a["\\u001b[2J"]'

@@ -219,7 +219,10 @@ def _generator(channel: Channel, site: Site, name: str, kind: str) -> FeedGenera
     """Give a feedgen generator with the feed-level fields both XML formats share."""
     feed = FeedGenerator()
     feed.title(channel.title)
-    feed.description(channel.description)
+    # Readers show an RSS description as HTML, so plain text (a series name, say) is
+    # escaped for it; Atom's subtitle is declared as text and needs no escaping.
+    rss = kind == "application/rss+xml"
+    feed.description(html.escape(channel.description, quote=False) if rss else channel.description)
     feed.language(site.language)
     feed.updated(channel.updated)
     feed.generator("recap-pipeline")
