@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -361,8 +362,12 @@ def load_file(path: Path, known: KnownSources | None = None) -> tuple[SourceDoc 
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
+            size = os.fstat(handle.fileno()).st_size
     except OSError as error:
         return None, [Problem(file, 1, 1, (), f"cannot read the file: {error.strerror}", None)]
+    if size > MAX_FILE_BYTES:  # only the first megabyte was read: say how big it really is
+        msg = f"the file is {size / 1_000_000:.1f} MB; the limit is {MAX_FILE_BYTES // 1_000_000} MB"
+        return None, [Problem(file, 1, 1, (), msg, "split it or shorten the longest text")]
     digest = hashlib.sha256(raw).hexdigest()
     hit = known.get(file) if known else None
     if hit is not None and hit[0] == digest:

@@ -145,3 +145,13 @@ def test_a_key_that_is_not_a_plain_name_is_quoted_in_paths():
     assert format_path(("talks", 0, "title")) == "talks[0].title"
     assert format_path(("bad\nkey", "x")) == '["bad\\nkey"].x'
     assert format_path(("a", "\x1b[2J")) == 'a["\\u001b[2J"]'
+
+
+def test_a_ten_megabyte_file_is_reported_with_its_real_size(tmp_path):
+    from pipeline.load import load_file
+
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"intro: '" + b"x" * 10_000_000 + b"'\n")
+    doc, problems = load_file(big)
+    assert doc is None
+    assert problems[0].message == "the file is 10.0 MB; the limit is 1 MB"
