@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from pipeline.synthetic import write_content
+from pipeline.yaml_text import dump_yaml
 
 TARGETS = {
     "cold, all formats": 20.0,
@@ -65,7 +66,7 @@ def _build(content: Path, out: Path, cache: Path, only: str | None, jobs: int) -
 def _edit_yaml(path: Path, edit: Any) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     edit(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(dump_yaml(data), encoding="utf-8")
 
 
 def _touch_recap(content: Path) -> None:

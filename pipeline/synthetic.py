@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pipeline.yaml_text import dump_yaml
 
 _WORD_TEXT = (
     "service mesh proxy latency cluster traffic policy observability metrics tracing retries "
@@ -99,19 +99,14 @@ def recap(index: int, people_count: int) -> dict[str, Any]:
     return source
 
 
-def _dump(value: Any) -> str:
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return str(yaml.dump(value, Dumper=dumper, allow_unicode=True, sort_keys=False))
-
-
 def write_content(folder: Path, recaps: int, people_count: int = 300) -> Path:
     """Write a content folder with `recaps` synthetic recaps; give its path."""
     (folder / "recaps").mkdir(parents=True, exist_ok=True)
     site = {"title": "Synthetic recaps", "base_url": "https://bench.example.org/", "language": "en",
             "default_author": "person-0"}
-    (folder / "site.yaml").write_text(_dump(site), encoding="utf-8")
-    (folder / "people.yaml").write_text(_dump(people(people_count)), encoding="utf-8")
+    (folder / "site.yaml").write_text(dump_yaml(site), encoding="utf-8")
+    (folder / "people.yaml").write_text(dump_yaml(people(people_count)), encoding="utf-8")
     for index in range(recaps):
-        text = _dump(recap(index, people_count))
+        text = dump_yaml(recap(index, people_count))
         (folder / "recaps" / f"synthetic-{index:05d}.yaml").write_text(text, encoding="utf-8")
     return folder

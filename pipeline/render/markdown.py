@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-import yaml
-
 from pipeline.model import Artifact, Recap, Recording, Site, recap_path
 from pipeline.normalize import Catalog
 from pipeline.pandoc import write_documents
@@ -35,6 +33,7 @@ from pipeline.render.document import (
 )
 from pipeline.render.structured_data import json_ld
 from pipeline.sanitize import Block, plain_text
+from pipeline.yaml_text import dump_yaml
 
 WRITER = "gfm-raw_html"
 WRITER_OPTIONS = ("--wrap=none",)
@@ -43,8 +42,6 @@ FLAVORS = ("hugo", "jekyll", "gfm")
 THUMBNAIL = "http://i3.ytimg.com/vi/{id}/maxresdefault.jpg"
 """The thumbnail address the seed site uses for its videoSchema entries."""
 EMBED = "https://www.youtube.com/embed/{id}"
-_DUMPER: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-"""libyaml's emitter: the pure-Python one took 36 ms per front matter."""
 
 
 _EMBED_MARK = f"RECAPEMBED{uuid.uuid4().hex}X"
@@ -203,8 +200,7 @@ FLAVOR_TABLE = {
 
 def dump_front_matter(matter: dict[str, Any]) -> str:
     """Give `---`-fenced YAML front matter, written by PyYAML (never by concatenation)."""
-    text = yaml.dump(matter, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=1_000_000,
-                     default_flow_style=False)
+    text = dump_yaml(matter, width=1_000_000)
     return f"---\n{text}---\n\n"
 
 
