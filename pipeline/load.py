@@ -72,6 +72,9 @@ def resolve_plain_scalar(text: str) -> Any:
     return text
 
 
+_KIND_OF_VALUE = {type(None): "null", bool: "a boolean", int: "a number", float: "a number"}
+
+
 def _position(mark: Any) -> Position:
     """Give libyaml's 0-based mark as a 1-based position."""
     return Position(mark.line + 1, mark.column + 1)
@@ -173,14 +176,10 @@ class _Builder:
         if event.tag is None and event.implicit[0]:
             resolved = resolve_plain_scalar(key)
             if not isinstance(resolved, str):
-                self.problems.append(
-                    self.problem(
-                        event.start_mark,
-                        f"key {key!r} is read as {type(resolved).__name__}, not a string",
-                        f'quote it: "{key}"',
-                        frame.path,
-                    )
-                )
+                kind = _KIND_OF_VALUE.get(type(resolved), "a value")
+                message = f"key {key!r} is read as {kind}, not a string"
+                hint = f'quote it: "{key}"'
+                self.problems.append(self.problem(event.start_mark, message, hint, frame.path))
         path = (*frame.path, key)
         if key in frame.value:
             first = self.key_positions[path]

@@ -57,7 +57,7 @@ def test_duplicate_keys_are_reported_with_both_lines():
 
 def test_a_non_string_key_is_reported():
     _, problems = load("1: a\n")
-    assert problems[0].message == "key '1' is read as int, not a string"
+    assert problems[0].message == "key '1' is read as a number, not a string"
 
 
 def test_a_byte_order_mark_is_accepted():
