@@ -71,8 +71,16 @@ def schema_validator(name: str) -> Draft7Validator:
 
 def schema_problems(doc: SourceDoc, name: str) -> list[Problem]:
     """Give every schema problem of one document."""
-    validator = schema_validator(name)
-    return [p for error in validator.iter_errors(doc.data) for p in translate(doc, error)]
+    errors = list(schema_validator(name).iter_errors(doc.data))
+    # A URL that breaks the pattern usually breaks the format too; the pattern's message
+    # (with its example) is the one worth reading, so the value gets one line, not two.
+    patterned = {tuple(e.absolute_path) for e in errors if e.validator == "pattern"}
+    return [
+        problem
+        for error in errors
+        if not (error.validator == "format" and tuple(error.absolute_path) in patterned)
+        for problem in translate(doc, error)
+    ]
 
 
 def _strings(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
