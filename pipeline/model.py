@@ -264,9 +264,13 @@ class Site:
     markdown_flavor: str = "hugo"
     paper: str = "a4"
 
+    def post_path(self, recap: Recap) -> str:
+        """Give where a recap's post lives on the site: /<blog path>yyyy/mmdd-slug/."""
+        return f"/{self.blog_path}{recap_path(recap)}/"
+
     def post_url(self, recap: Recap) -> str:
-        """Give the canonical URL of a recap's post: base + blog path + yyyy/mmdd-slug/."""
-        return f"{self.base_url}{self.blog_path}{recap_path(recap)}/"
+        """Give the canonical URL of a recap's post: the base URL and the post's path."""
+        return self.url(self.post_path(recap))
 
     def url(self, path: str) -> str:
         """Give the absolute URL of a published output, e.g. `feeds/atom.xml`."""

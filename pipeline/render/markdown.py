@@ -134,7 +134,7 @@ def hugo_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) ->
         "slug": recap.slug,
         # An explicit url keeps the post where feeds and handouts say it is, whatever the
         # site's permalink settings.
-        "url": f"/{site.blog_path}{recap_path(recap)}/",
+        "url": site.post_path(recap),
         "params": {
             **_common_params(recap, descriptions),
             # schema.org data for the theme's <head>:
@@ -168,7 +168,7 @@ def jekyll_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) 
     matter.update({
         "description": recap.summary,
         "tags": list(recap.tags),
-        "permalink": f"/{site.blog_path}{recap_path(recap)}/",
+        "permalink": site.post_path(recap),
         "published": not recap.draft,
     })
     matter.update(_common_params(recap, descriptions))
