@@ -17,16 +17,25 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.errors import UsageError
 from pipeline.load import ContentSources, load_content
-from pipeline.manifest import SITE, Manifest, UnitRecord, read_manifest, recap_keys, site_key, unit_name
-from pipeline.model import Artifact, Recap
+from pipeline.manifest import (
+    SITE,
+    Manifest,
+    Stamp,
+    UnitRecord,
+    build_digest,
+    read_manifest,
+    recap_keys,
+    site_key,
+    unit_name,
+)
+from pipeline.model import MARKDOWN_FLAVORS, Artifact, Recap
 from pipeline.normalize import Catalog, normalize
 from pipeline.parallel import Task, run_tasks, split
 from pipeline.progress import FormatCounts, Progress
 from pipeline.render import FORMATS
-from pipeline.render.markdown import FLAVORS as MARKDOWN_FLAVORS
 from pipeline.source_cache import read_known, remember
 from pipeline.validate import ValidationReport, validate_sources
-from pipeline.write import PublishResult, publish
+from pipeline.write import PublishResult, publish, published_files
 
 
 @dataclass(frozen=True)
@@ -97,14 +106,44 @@ def _check_options(options: BuildOptions) -> tuple[str, ...]:
     return chosen_formats(options.formats)
 
 
-def publishable_catalog(sources: ContentSources, options: BuildOptions) -> Catalog:
+def publishable_catalog(catalog: Catalog, options: BuildOptions) -> Catalog:
     """Give the catalog of what this build publishes, with any flavor override applied."""
-    catalog = normalize(sources)
     recaps = tuple(r for r in catalog.recaps if is_published(r, options.now, options.drafts))
     site = catalog.site
     if options.markdown_flavor:
         site = replace(site, markdown_flavor=options.markdown_flavor)
     return replace(catalog, recaps=recaps, site=site)
+
+
+def next_release(catalog: Catalog, options: BuildOptions) -> datetime | None:
+    """Give when the first recap this build leaves out only for its time goes out."""
+    later = [r.publish_at for r in catalog.recaps
+             if r.publish_at is not None and r.publish_at > options.now and (options.drafts or not r.draft)]
+    return min(later, default=None)
+
+
+def settings_of(options: BuildOptions, formats: Sequence[str]) -> dict[str, object]:
+    """Give the options that decide what a build publishes (not where, nor how fast)."""
+    return {"formats": list(formats), "drafts": options.drafts, "flavor": options.markdown_flavor}
+
+
+def is_current(old: Manifest, digest: str, options: BuildOptions) -> bool:
+    """Say whether the last build read exactly this content and settings, nothing it
+    left out has come due, and every output it recorded is still there."""
+    if options.force or old.stamp is None or not old.stamp.holds(digest, options.now):
+        return False
+    present = published_files(options.out_dir)
+    return present is not None and old.outputs() <= present
+
+
+def unchanged_counts(formats: Sequence[str], manifest: Manifest) -> dict[str, FormatCounts]:
+    """Give the counts of a build that found nothing to do."""
+    counts = {name: FormatCounts() for name in formats}
+    for name, record in manifest.units.items():
+        format_name = name.split(" ", 1)[0]
+        if format_name in counts:
+            counts[format_name].unchanged += len(record.outputs)
+    return counts
 
 
 @dataclass(frozen=True)
@@ -153,7 +192,7 @@ def plan_build(catalog: Catalog, sources: ContentSources, formats: Sequence[str]
 
 
 def new_manifest(plan: Plan, old: Manifest, artifacts: Sequence[Artifact],
-                 formats: Sequence[str]) -> Manifest:
+                 formats: Sequence[str], stamp: Stamp) -> Manifest:
     """Give the manifest after this build: fresh units as they were, rendered units with
     their new outputs, and the units of formats not built this time untouched."""
     outputs: dict[str, list[str]] = {name: [] for name in plan.keys if name not in plan.fresh}
@@ -165,7 +204,7 @@ def new_manifest(plan: Plan, old: Manifest, artifacts: Sequence[Artifact],
             units[name] = old.units[name]
         else:
             units[name] = UnitRecord(key, tuple(sorted(outputs[name])))
-    return Manifest(dict(sorted(units.items())))
+    return Manifest(dict(sorted(units.items())), stamp)
 
 
 def count_outputs(formats: Sequence[str], old: Manifest, manifest: Manifest,
@@ -195,10 +234,19 @@ def build(options: BuildOptions) -> BuildResult:
     progress = options.progress
     seconds: dict[str, float] = {}
     with progress.stage("load") as ticker:
-        known = read_known(options.cache_dir)
-        sources = load_content(options.content_dir, known)
-        ticker.advance(sources.files_read)
+        digest = build_digest(options.content_dir, settings_of(options, formats))
+        old = read_manifest(options.out_dir)
+        current = is_current(old, digest, options)
+        if not current:
+            known = read_known(options.cache_dir)
+            sources = load_content(options.content_dir, known)
+            ticker.advance(sources.files_read)
     seconds["load"] = ticker.seconds
+    if current:
+        assert old.stamp is not None
+        counts = unchanged_counts(formats, old)
+        report = ValidationReport((), old.stamp.files)
+        return BuildResult(report, formats, old.stamp.recaps, counts=counts, seconds=seconds)
     with progress.stage("validate") as ticker:
         report = validate_sources(sources)
         remember(options.cache_dir, sources, report, known)
@@ -206,8 +254,9 @@ def build(options: BuildOptions) -> BuildResult:
     if not report.ok:
         return BuildResult(report, formats, seconds=seconds)
     with progress.stage("normalize") as ticker:
-        catalog = publishable_catalog(sources, options)
-        old = read_manifest(options.out_dir)
+        everything = normalize(sources)
+        catalog = publishable_catalog(everything, options)
+        release = next_release(everything, options)
         plan = plan_build(catalog, sources, formats, old, options)
     seconds["normalize"] = ticker.seconds
     with progress.stage("render", total=len(plan.tasks)) as ticker:
@@ -215,7 +264,9 @@ def build(options: BuildOptions) -> BuildResult:
                               on_done=lambda task: ticker.advance())
     seconds["render"] = ticker.seconds
     with progress.stage("publish") as ticker:
-        manifest = new_manifest(plan, old, artifacts, formats)
+        stamp = Stamp(digest, report.files_checked, len(catalog.recaps),
+                      release.isoformat() if release else None)
+        manifest = new_manifest(plan, old, artifacts, formats, stamp)
         gone = sorted(PurePosixPath(p) for p in old.outputs() - manifest.outputs())
         published = publish(artifacts, options.out_dir, gone, manifest)
     seconds["publish"] = ticker.seconds

@@ -390,8 +390,13 @@ class ContentSources:
 def recap_paths(content_dir: Path) -> list[Path]:
     """Give the recap sources under `content_dir/recaps`, sorted, hidden files skipped."""
     folder = content_dir / "recaps"
-    found = [*folder.glob("*.yaml"), *folder.glob("*.yml")]
-    return sorted(p for p in found if not p.name.startswith(".") and p.is_file())
+    try:
+        with os.scandir(folder) as entries:  # one listing: globbing twice costs more on 1,000 files
+            names = [entry.name for entry in entries if entry.is_file() and not entry.name.startswith(".")
+                     and entry.name.endswith((".yaml", ".yml"))]
+    except OSError:
+        return []
+    return [folder / name for name in sorted(names)]
 
 
 def load_content(content_dir: Path, known: KnownSources | None = None) -> ContentSources:

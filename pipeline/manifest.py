@@ -14,18 +14,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import __version__
-from pipeline.load import ContentSources
-from pipeline.model import Recap
-from pipeline.normalize import Catalog
+from pipeline.load import recap_paths
+
+if TYPE_CHECKING:
+    from pipeline.load import ContentSources
+    from pipeline.model import Recap
+    from pipeline.normalize import Catalog
 
 MANIFEST_NAME = ".recap-manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 NOT_RENDERING = frozenset({"importer", "bench.py", "synthetic.py", "new.py", "schema_docs.py",
                            "report.py", "__main__.py"})
 """Modules that cannot change an output; editing them keeps every output fresh."""
@@ -42,19 +46,44 @@ class UnitRecord:
 
 
 @dataclass(frozen=True)
+class Stamp:
+    """What the last build read, so that the next can prove in a few milliseconds that it
+    has nothing to do: without it a no-op rebuild of 1,000 recaps parses, validates and
+    normalizes everything only to find every key unchanged."""
+
+    digest: str
+    """`build_digest` of the content, code and settings the build used."""
+    files: int
+    """How many content files it checked (all passed)."""
+    recaps: int
+    """How many recaps it published."""
+    valid_until: str | None = None
+    """When a scheduled recap the build left out goes out (ISO 8601), if one does."""
+
+    def holds(self, digest: str, now: datetime) -> bool:
+        """Say whether a build with `digest` at `now` would publish what this one did."""
+        if digest != self.digest:
+            return False
+        return self.valid_until is None or now < datetime.fromisoformat(self.valid_until)
+
+
+@dataclass(frozen=True)
 class Manifest:
     """Unit name -> record; a unit name is `<format> <recap id or *>`."""
 
     units: Mapping[str, UnitRecord]
+    stamp: Stamp | None = field(default=None, compare=False)
 
     def outputs(self) -> set[str]:
         return {path for record in self.units.values() for path in record.outputs}
 
     def to_bytes(self) -> bytes:
-        document = {
+        document: dict[str, Any] = {
             "version": MANIFEST_VERSION,
             "units": {name: {"key": r.key, "outputs": sorted(r.outputs)} for name, r in self.units.items()},
         }
+        if self.stamp is not None:
+            document["stamp"] = asdict(self.stamp)
         return (json.dumps(document, sort_keys=True, indent=1) + "\n").encode("utf-8")
 
 
@@ -72,14 +101,33 @@ def read_manifest(out_dir: Path) -> Manifest:
             name: UnitRecord(str(record["key"]), tuple(str(p) for p in record["outputs"]))
             for name, record in document["units"].items()
         }
+        stamp = document.get("stamp")
+        if stamp is not None:
+            valid_until = stamp["valid_until"]
+            stamp = Stamp(str(stamp["digest"]), int(stamp["files"]), int(stamp["recaps"]),
+                          None if valid_until is None else str(valid_until))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest({})
-    return Manifest(units)
+    return Manifest(units, stamp)
 
 
 def _digest(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def build_digest(content_dir: Path, settings: Mapping[str, Any]) -> str:
+    """Hash everything a build reads: the bytes of every content file, the code, templates,
+    schemas and tools (`code_fingerprint`) and the settings that choose the outputs."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    for path in (content_dir / "site.yaml", content_dir / "people.yaml", *recap_paths(content_dir)):
+        digest.update(b"\0" + path.relative_to(content_dir).as_posix().encode())
+        try:
+            digest.update(b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"\0missing")
+    return digest.hexdigest()
 
 
 @cache

@@ -252,6 +252,10 @@ class Recap:
         return tuple(seen.values())
 
 
+MARKDOWN_FLAVORS = ("hugo", "jekyll", "gfm")
+"""The Markdown dialects a post can be written in (see `pipeline.render.markdown`)."""
+
+
 @dataclass(frozen=True)
 class Site:
     title: str

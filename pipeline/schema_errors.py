@@ -9,11 +9,12 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator
-from typing import Any
-
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from pipeline.model import JsonPath, Position, Problem, SourceDoc
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 _FORMAT_NAMES = {
     "date": "date (YYYY-MM-DD)",

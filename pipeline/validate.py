@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from jsonschema import Draft7Validator
 
 from pipeline.errors import EnvironmentProblem
 from pipeline.load import ContentSources
 from pipeline.model import JsonPath, Problem, SourceDoc
 from pipeline.schema_errors import translate
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 SCHEMA_NAMES = ("recap", "people", "site")
@@ -52,7 +53,10 @@ def schema_path(name: str) -> Path:
 
 @cache
 def schema_validator(name: str) -> Draft7Validator:
-    """Give one reusable validator per schema, with real format checking."""
+    """Give one reusable validator per schema, with real format checking. jsonschema is
+    imported here, on first use: a build that finds nothing changed never needs it."""
+    from jsonschema import Draft7Validator
+
     checker = Draft7Validator.FORMAT_CHECKER
     missing = [f for f in REQUIRED_FORMATS if f not in checker.checkers]
     if missing:

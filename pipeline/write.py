@@ -52,6 +52,19 @@ def write_atomically(target: Path, content: bytes) -> None:
     os.replace(temp, target)
 
 
+def published_files(out_dir: Path) -> set[str] | None:
+    """Give every file under `out_dir` (relative, `/`-separated), or None when an
+    interrupted build left temporary files there, which only a publish sweeps."""
+    found: set[str] = set()
+    for folder, _, names in os.walk(out_dir):
+        prefix = Path(folder).relative_to(out_dir).as_posix()
+        for name in names:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                return None
+            found.add(name if prefix == "." else f"{prefix}/{name}")
+    return found
+
+
 def sweep_temp_files(out_dir: Path) -> list[Path]:
     """Remove temporary files left by an interrupted build; give what was removed."""
     if not out_dir.is_dir():

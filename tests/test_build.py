@@ -16,8 +16,9 @@ import feedparser
 import pytest
 from conftest import FIXTURES, ROOT
 
+from pipeline import build as build_module
 from pipeline.build import BuildOptions, BuildResult, build
-from pipeline.manifest import MANIFEST_NAME
+from pipeline.manifest import MANIFEST_NAME, MANIFEST_VERSION
 from pipeline.render import FORMATS, calendar, feeds, json_export, markdown, pdf
 from pipeline.synthetic import write_content
 
@@ -66,6 +67,29 @@ def test_an_unchanged_rebuild_renders_nothing_and_writes_nothing(content, tmp_pa
     assert built(second) == {}
     assert sum(c.unchanged for c in second.counts.values()) == sum(c.built for c in first.counts.values())
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_an_unchanged_rebuild_reads_no_source_beyond_hashing_it(content, tmp_path, monkeypatch):
+    out = tmp_path / "dist"
+    run(content, out)
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("an unchanged build parsed the content")
+
+    monkeypatch.setattr(build_module, "load_content", no_parsing)
+    assert built(run(content, out)) == {}
+    replace_in(content / "recaps" / "single-talk.yaml", "Proxies Without Tears", "Changed")
+    with pytest.raises(AssertionError, match="parsed the content"):
+        run(content, out)
+
+
+def test_leftovers_of_a_killed_build_are_swept_even_when_nothing_changed(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    leftover = out / "pdf" / ".one-talk-recap.pdf.tmp"
+    leftover.write_bytes(b"half a file")
+    assert built(run(content, out)) == {}
+    assert not leftover.exists()
 
 
 def test_a_forced_rebuild_renders_everything_again_with_identical_bytes(content, tmp_path):
@@ -176,7 +200,7 @@ def test_a_failing_renderer_leaves_the_published_outputs_unchanged(content, tmp_
     def broken(catalog, recaps):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setitem(FORMATS, "pdf", replace(FORMATS["pdf"], per_recap=broken))
+    monkeypatch.setattr(pdf, "render_recaps", broken)
     from pipeline.parallel import RenderError
     expected = r"rendering pdf for \S*single-talk\.yaml failed: RuntimeError: disk on fire"
     with pytest.raises(RenderError, match=expected):
@@ -198,7 +222,7 @@ def test_a_damaged_manifest_means_a_full_build(content, tmp_path):
     (out / MANIFEST_NAME).write_text("{not json", encoding="utf-8")
     result = run(content, out)
     assert built(result) == {}  # everything rendered again, byte-identical
-    assert json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["version"] == 1
+    assert json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["version"] == MANIFEST_VERSION
 
 
 def test_the_process_pool_gives_the_same_bytes_as_one_process(tmp_path, monkeypatch):

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING
-
-from pipeline.render import calendar, feeds, json_export, markdown, pdf
 
 if TYPE_CHECKING:
     from pipeline.model import Artifact, Recap
@@ -28,24 +27,46 @@ SiteWide = Callable[["Catalog"], Sequence["Artifact"]]
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """One output format: its name and its two kinds of renderer."""
+    """One output format: its name, its module and the names of its two renderers.
+
+    A renderer's module is imported when it first renders: the formats pull in typst,
+    lxml, feedgen and icalendar, which a build with nothing to render never needs.
+    """
 
     name: str
-    per_recap: PerRecap | None = None
-    site_wide: SiteWide | None = None
+    module: str
+    per_recap_name: str | None = None
+    site_wide_name: str | None = None
+
+    @property
+    def per_recap(self) -> PerRecap | None:
+        if self.per_recap_name is None:
+            return None
+        renderer: PerRecap = getattr(import_module(self.module), self.per_recap_name)
+        return renderer
+
+    @property
+    def site_wide(self) -> SiteWide | None:
+        if self.site_wide_name is None:
+            return None
+        renderer: SiteWide = getattr(import_module(self.module), self.site_wide_name)
+        return renderer
 
     def render(self, catalog: Catalog) -> list[Artifact]:
         """Give every output of the format for the whole catalog."""
-        artifacts = list(self.per_recap(catalog, catalog.recaps)) if self.per_recap else []
-        return artifacts + (list(self.site_wide(catalog)) if self.site_wide else [])
+        per_recap, site_wide = self.per_recap, self.site_wide
+        artifacts = list(per_recap(catalog, catalog.recaps)) if per_recap else []
+        return artifacts + (list(site_wide(catalog)) if site_wide else [])
 
 
 FORMATS: dict[str, OutputFormat] = {
-    "markdown": OutputFormat("markdown", per_recap=markdown.render_recaps),
-    "pdf": OutputFormat("pdf", per_recap=pdf.render_recaps),
-    "feeds": OutputFormat("feeds", site_wide=feeds.render),
-    "json": OutputFormat("json", per_recap=json_export.render_recaps, site_wide=json_export.render_site),
-    "calendar": OutputFormat("calendar", per_recap=calendar.render_recaps, site_wide=calendar.render_site),
+    "markdown": OutputFormat("markdown", "pipeline.render.markdown", per_recap_name="render_recaps"),
+    "pdf": OutputFormat("pdf", "pipeline.render.pdf", per_recap_name="render_recaps"),
+    "feeds": OutputFormat("feeds", "pipeline.render.feeds", site_wide_name="render"),
+    "json": OutputFormat("json", "pipeline.render.json_export", per_recap_name="render_recaps",
+                         site_wide_name="render_site"),
+    "calendar": OutputFormat("calendar", "pipeline.render.calendar", per_recap_name="render_recaps",
+                             site_wide_name="render_site"),
 }
 """Format name -> format, in the order formats are built."""
 

@@ -38,7 +38,6 @@ from pipeline.yaml_text import dump_yaml
 WRITER = "gfm-raw_html"
 WRITER_OPTIONS = ("--wrap=none",)
 """One line per paragraph: diffs of regenerated posts stay readable and Hugo reflows anyway."""
-FLAVORS = ("hugo", "jekyll", "gfm")
 THUMBNAIL = "http://i3.ytimg.com/vi/{id}/maxresdefault.jpg"
 """The thumbnail address the seed site uses for its videoSchema entries."""
 EMBED = "https://www.youtube.com/embed/{id}"
