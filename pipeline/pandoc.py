@@ -251,6 +251,35 @@ def write_documents(documents: Sequence[list[Block]], to: str, *options: str) ->
     return [_write_cache[key] for key in keys]
 
 
+def remembered(keys: Iterable[str]) -> dict[str, str]:
+    """Give the texts stored under those of `keys` that are stored (see `remember`)."""
+    return store.load(keys) if store is not None else {}
+
+
+def remember(entries: Mapping[str, str]) -> None:
+    """Store texts that cost a conversion and more to make (a feed entry's body, say),
+    under keys their makers derive from every input (see `stored_key`)."""
+    if store is not None and entries:
+        store.save(entries)
+
+
+def stored_key(*parts: str) -> str:
+    """Give a store key for `parts`, tied to this pandoc and this sanitizer."""
+    return _key(*parts)
+
+
 def markdown_to(fragments: Sequence[str], to: str, *options: str) -> list[str]:
-    """Convert Markdown fragments to format `to` (two pandoc runs, whatever their number)."""
-    return write_documents(read_markdown(fragments), to, *options)
+    """Convert Markdown fragments to format `to` (two pandoc runs, whatever their number).
+
+    Each result is also stored under its Markdown text, so that a later build finds it
+    with one lookup instead of decoding the parsed field and encoding it again.
+    """
+    keys = {_key("convert", to, *options, fragment): fragment for fragment in dict.fromkeys(fragments)}
+    done = _from_store(keys)
+    missing = [fragment for fragment in keys.values() if fragment not in done]
+    if missing:
+        done.update(zip(missing, write_documents(read_markdown(missing), to, *options), strict=True))
+        if store is not None:
+            new = set(missing)
+            store.save({key: done[fragment] for key, fragment in keys.items() if fragment in new})
+    return [done[fragment] for fragment in fragments]
