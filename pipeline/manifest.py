@@ -177,7 +177,7 @@ def recap_keys(catalog: Catalog, sources: ContentSources) -> dict[str, str]:
     return {
         recap.id: _digest(
             code, site, data_by_id[recap.id],
-            {person: people.get(person) for person in sorted(recap.people_ids)},
+            {person: people.get(person) for person in recap.people_ids},
             _series_siblings(recap, catalog.recaps),
         )
         for recap in catalog.recaps

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -112,9 +113,10 @@ class Recording:
     duration_text: str | None = None
     uploaded: date | None = None
 
-    @property
+    @cached_property
     def youtube_id(self) -> str | None:
-        """Give the video id for YouTube links (youtu.be, watch?v=, embed/), else None."""
+        """Give the video id for YouTube links (youtu.be, watch?v=, embed/), else None
+        (worked out once: every format asks, some several times)."""
         parts = urlsplit(self.url)
         host = (parts.hostname or "").removeprefix("www.").removeprefix("m.")
         candidate = None
@@ -238,7 +240,8 @@ class Recap:
     related: tuple[Link, ...] = ()
     word_count: int = 0
     reading_time_minutes: int = 1
-    people_ids: frozenset[str] = field(default_factory=frozenset)
+    people_ids: tuple[str, ...] = ()
+    """Every registry id the recap mentions, sorted."""
 
     @property
     def speakers(self) -> tuple[Person, ...]:

@@ -210,7 +210,7 @@ def recap_from(data: Mapping[str, Any], source_file: str, people: Mapping[str, P
         related=tuple(Link(**link) for link in data.get("related", ())),
         word_count=words,
         reading_time_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
-        people_ids=frozenset(resolver.used),
+        people_ids=tuple(sorted(resolver.used)),
     )
 
 

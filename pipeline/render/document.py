@@ -135,6 +135,9 @@ def meeting_sentence(meeting: NextMeeting) -> str:
 
 # --- the document -----------------------------------------------------------------------
 
+SeriesLinks = tuple[tuple[int, str, str], ...]
+
+
 @dataclass(frozen=True)
 class RecapDocument:
     """Everything needed to lay out one recap: its Markdown fields already parsed."""
@@ -142,7 +145,7 @@ class RecapDocument:
     recap: Recap
     markdown: dict[str, list[Block]]
     """Markdown source -> sanitized pandoc blocks."""
-    series_links: tuple[tuple[int, str, str], ...]
+    series_links: SeriesLinks
     """(part, title, url) of the other published parts of the recap's series."""
 
 
@@ -161,25 +164,31 @@ def markdown_fields(recap: Recap) -> Iterator[str]:
         yield recap.closing
 
 
+def series_links(recaps: Sequence[Recap], site: Site, published: Sequence[Recap]) -> dict[str, SeriesLinks]:
+    """Give, per recap id, the (part, title, url) of the other parts of its series found
+    in `published`, in part order."""
+    parts: dict[str, list[Recap]] = {}
+    for other in published:
+        if other.series is not None:
+            parts.setdefault(other.series.id, []).append(other)
+    return {
+        recap.id: () if recap.series is None else tuple(sorted(
+            (other.series.part, other.title, site.post_url(other))
+            for other in parts.get(recap.series.id, ())
+            if other.series is not None and other.id != recap.id
+        ))
+        for recap in recaps
+    }
+
+
 def prepare(recaps: Sequence[Recap], site: Site,
             published: Sequence[Recap] | None = None) -> list[RecapDocument]:
     """Parse every Markdown field of every recap in one pandoc run; series navigation
     links the parts found in `published` (default: `recaps`)."""
     fields = list(dict.fromkeys(field for recap in recaps for field in markdown_fields(recap)))
     parsed = dict(zip(fields, read_markdown(fields), strict=True))
-    parts: dict[str, list[Recap]] = {}
-    for other in published if published is not None else recaps:
-        if other.series is not None:
-            parts.setdefault(other.series.id, []).append(other)
-    documents = []
-    for recap in recaps:
-        siblings = [] if recap.series is None else [
-            (other.series.part, other.title, site.post_url(other))
-            for other in parts.get(recap.series.id, ())
-            if other.series is not None and other.id != recap.id
-        ]
-        documents.append(RecapDocument(recap, parsed, tuple(sorted(siblings))))
-    return documents
+    links = series_links(recaps, site, recaps if published is None else published)
+    return [RecapDocument(recap, parsed, links[recap.id]) for recap in recaps]
 
 
 def _inline_markdown(blocks: list[Block]) -> list[Inline]:

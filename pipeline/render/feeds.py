@@ -30,10 +30,21 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
+from pipeline.manifest import code_fingerprint
 from pipeline.model import Artifact, Person, Recap, Recording, Site
 from pipeline.normalize import Catalog
-from pipeline.pandoc import write_documents
-from pipeline.render.document import body_blocks, header, link, para, prepare, recording_link, strong, text
+from pipeline.pandoc import remember, remembered, stored_key, write_documents
+from pipeline.render.document import (
+    body_blocks,
+    header,
+    link,
+    para,
+    prepare,
+    recording_link,
+    series_links,
+    strong,
+    text,
+)
 from pipeline.render.feed_checks import check_feed
 from pipeline.sanitize import Block
 
@@ -130,13 +141,23 @@ def channel_artifacts(channel: Channel, site: Site) -> list[Artifact]:
 def build_entries(wanted: set[str], recaps: Sequence[Recap], site: Site) -> list[Entry]:
     """Give the entries of the recaps whose ids are `wanted`, bodies written in one pandoc run.
 
-    `recaps` is every published recap, so that series navigation lists every part.
+    `recaps` is every published recap, so that series navigation lists every part. A body
+    is stored under a digest of all it is made from (the recap, the site, the series
+    links and the code), so a rebuild after one edit writes one body, not every entry.
     """
-    documents = [doc for doc in prepare(recaps, site) if doc.recap.id in wanted]
-    bodies = [reader_blocks(doc.recap, body_blocks(doc, recording_with_thumbnail), site)
-              for doc in documents]
-    written = write_documents(bodies, "html", *HTML_OPTIONS)
-    return [entry_for(doc.recap, body, site) for doc, body in zip(documents, written, strict=True)]
+    chosen = [recap for recap in recaps if recap.id in wanted]
+    links = series_links(chosen, site, recaps)
+    keys = {recap.id: stored_key("feed entry", code_fingerprint(), repr((recap, site, links[recap.id])))
+            for recap in chosen}
+    stored = remembered(keys.values())
+    bodies = {recap_id: stored[key] for recap_id, key in keys.items() if key in stored}
+    documents = prepare([recap for recap in chosen if recap.id not in bodies], site, recaps)
+    written = write_documents([reader_blocks(doc.recap, body_blocks(doc, recording_with_thumbnail), site)
+                               for doc in documents], "html", *HTML_OPTIONS)
+    for doc, body in zip(documents, written, strict=True):
+        bodies[doc.recap.id] = body
+    remember({keys[doc.recap.id]: bodies[doc.recap.id] for doc in documents})
+    return [entry_for(recap, bodies[recap.id], site) for recap in chosen]
 
 
 def entry_for(recap: Recap, content_html: str, site: Site) -> Entry:
@@ -176,6 +197,11 @@ def recording_with_thumbnail(recording: Recording, title: str) -> list[Block]:
     return [para(link([still], recording.url)), *blocks]
 
 
+_LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak", "Code", "Math", "RawInline", "RawBlock",
+                     "HorizontalRule"})
+"""Nodes that hold no link, image, code block or note."""
+
+
 def reader_blocks(recap: Recap, blocks: list[Block], site: Site) -> list[Block]:
     """Give the body as a feed reader needs it: the handout linked at the end, every URL
     absolute, footnotes as numbered notes without anchors, code without highlighting.
@@ -194,7 +220,9 @@ def reader_blocks(recap: Recap, blocks: list[Block], site: Site) -> list[Block]:
             return [visit(item) for item in node]
         if not isinstance(node, dict):
             return node
-        kind = node.get("t")
+        kind = node["t"]
+        if kind in _LEAVES:  # most nodes: nothing inside can change, so no copy
+            return node
         if kind in ("Link", "Image"):
             attr, inlines, (url, title) = node["c"]
             target = post_url + url if url.startswith("#") else urljoin(site.base_url, url)
@@ -204,7 +232,7 @@ def reader_blocks(recap: Recap, blocks: list[Block], site: Site) -> list[Block]:
         if kind == "Note":
             notes.append(visit(node["c"]))
             return {"t": "Superscript", "c": [{"t": "Str", "c": str(len(notes))}]}
-        return {key: visit(value) for key, value in node.items()}
+        return {"t": kind, "c": visit(node["c"])} if "c" in node else node
 
     body: list[Block] = visit([*blocks, handout])
     if notes:
