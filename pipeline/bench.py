@@ -43,7 +43,9 @@ def _build(content: Path, out: Path, cache: Path, only: str | None, jobs: int) -
     if only:
         command += ["--only", only]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Python may cache the pipeline's compiled modules, as it does on a maintainer's machine.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     stderr = process.stderr.read() if process.stderr else ""
@@ -70,7 +72,9 @@ def _edit_yaml(path: Path, edit: Any) -> None:
 
 
 def _touch_recap(content: Path) -> None:
-    source = sorted((content / "recaps").glob("*.yaml"))[0]
+    """Edit the newest recap, the usual fix after publishing: its post, handout and JSON
+    change, and so do the feeds, the indexes and its series neighbours' pages."""
+    source = sorted((content / "recaps").glob("*.yaml"))[-1]
     _edit_yaml(source, lambda recap: recap.update(title=recap["title"] + " (edited)"))
 
 

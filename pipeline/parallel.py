@@ -129,19 +129,24 @@ def run_tasks(tasks: Sequence[Task], catalog: Catalog, *, jobs: int, cache_dir: 
         else:
             _read_ahead(tasks, catalog, store, jobs)
             context = multiprocessing.get_context("spawn")
+            # Site-wide outputs go second: by then the store holds every conversion the
+            # recaps' own outputs made, which is most of what an index or a feed needs.
+            phases = ([i for i, t in enumerate(tasks) if t.recap_ids is not None],
+                      [i for i, t in enumerate(tasks) if t.recap_ids is None])
             with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                      initargs=(catalog, cache_dir)) as pool:
-                futures = {pool.submit(run_task, task): index for index, task in enumerate(tasks)}
-                for future in as_completed(futures):
-                    task = tasks[futures[future]]
-                    try:
-                        results[futures[future]], pending = future.result()
-                    except Exception as error:
-                        pool.shutdown(wait=False, cancel_futures=True)  # nothing will be published
-                        raise _failure(task, catalog, error) from error
-                    if store is not None:
-                        store.save(pending)
-                    on_done(task)
+                for phase in phases:
+                    futures = {pool.submit(run_task, tasks[index]): index for index in phase}
+                    for future in as_completed(futures):
+                        task = tasks[futures[future]]
+                        try:
+                            results[futures[future]], pending = future.result()
+                        except Exception as error:
+                            pool.shutdown(wait=False, cancel_futures=True)  # nothing will be published
+                            raise _failure(task, catalog, error) from error
+                        if store is not None:
+                            store.save(pending)
+                        on_done(task)
     finally:
         pandoc.store = None
         if store is not None:

@@ -34,8 +34,16 @@ def _sentence(rng: random.Random, words: int) -> str:
     return " ".join(chosen).capitalize() + "."
 
 
-def _paragraphs(rng: random.Random, count: int) -> str:
-    return "\n\n".join(" ".join(_sentence(rng, rng.randint(8, 16)) for _ in range(4)) for _ in range(count))
+def _paragraph(rng: random.Random, sentences: int) -> str:
+    return " ".join(_sentence(rng, rng.randint(8, 16)) for _ in range(sentences))
+
+
+def _summary(rng: random.Random) -> str:
+    """About 450 characters, as the seed's talk summaries (161 to 1,059) average."""
+    text = _paragraph(rng, rng.randint(2, 6))
+    if rng.random() < 0.15:
+        text += "\n\n" + _paragraph(rng, rng.randint(2, 4))
+    return text
 
 
 def _video_id(rng: random.Random) -> str:
@@ -57,7 +65,7 @@ def _talk(rng: random.Random, people_count: int, upload: date) -> dict[str, Any]
         "title": _sentence(rng, rng.randint(4, 9)).rstrip("."),
         "kind": rng.choice(KINDS),
         "speakers": sorted({f"person-{rng.randrange(people_count)}" for _ in range(rng.randint(1, 3))}),
-        "summary": _paragraphs(rng, rng.randint(1, 2)),
+        "summary": _summary(rng),
         "recording": {
             "url": f"https://youtu.be/{_video_id(rng)}",
             "duration": f"PT{rng.randint(5, 45)}M{rng.randint(0, 59)}S",
@@ -66,13 +74,13 @@ def _talk(rng: random.Random, people_count: int, upload: date) -> dict[str, Any]
     }
     if rng.random() < 0.6:
         talk["track"] = rng.choice(TRACKS)
-    if rng.random() < 0.2:
+    if rng.random() < 0.1:
         talk["takeaways"] = [_sentence(rng, 7) for _ in range(3)]
     return talk
 
 
 def recap(index: int, people_count: int) -> dict[str, Any]:
-    """Give recap number `index`: eleven talks, like the seed."""
+    """Give recap number `index`: eleven talks and ~6 KB of Markdown prose, like the seed."""
     rng = random.Random(index)
     day = date(2020, 1, 1) + timedelta(days=index * 3)
     source: dict[str, Any] = {
@@ -84,9 +92,9 @@ def recap(index: int, people_count: int) -> dict[str, Any]:
         "authors": [f"person-{index % people_count}"],
         "summary": _sentence(rng, 20),
         "tags": sorted({rng.choice(TAGS) for _ in range(2)}),
-        "intro": _paragraphs(rng, 2),
+        "intro": _paragraph(rng, 5),
         "talks": [_talk(rng, people_count, day - timedelta(days=30)) for _ in range(11)],
-        "closing": _paragraphs(rng, 1),
+        "closing": _paragraph(rng, rng.randint(2, 3)),
         "next_meeting": {
             "start": f"{(day + timedelta(days=7)).isoformat()}T16:00:00+00:00",
             "time_zone": "UTC",
