@@ -160,7 +160,7 @@ def plan_build(catalog: Catalog, sources: ContentSources, formats: Sequence[str]
                old: Manifest, options: BuildOptions) -> Plan:
     """Give the tasks that re-render stale units: changed keys or missing outputs."""
     recap_key = recap_keys(catalog, sources)
-    all_site_key = site_key(catalog, recap_key)
+    every_recap = tuple(recap.id for recap in catalog.recaps)
     keys: dict[str, str] = {}
     tasks: list[Task] = []
     fresh: set[str] = set()
@@ -172,20 +172,23 @@ def plan_build(catalog: Catalog, sources: ContentSources, formats: Sequence[str]
 
     for format_name in formats:
         output_format = FORMATS[format_name]
-        if output_format.per_recap is not None:
+        if output_format.per_recap_name is not None:
             stale = []
             for recap in catalog.recaps:
                 name = unit_name(format_name, recap.id)
                 keys[name] = recap_key[recap.id]
                 (fresh.add(name) if is_fresh(name) else stale.append(recap.id))
             tasks.extend(split(format_name, stale, options.jobs))
-        if output_format.site_wide is not None:
-            name = unit_name(format_name, SITE)
-            keys[name] = all_site_key
-            if is_fresh(name):
-                fresh.add(name)
-            else:
-                tasks.append(Task(format_name, None))
+        if output_format.site_wide_name is not None:
+            split_parts = output_format.parts
+            parts = split_parts(catalog) if split_parts else {"": every_recap}
+            stale_parts = []
+            for part, recap_ids in parts.items():
+                name = unit_name(format_name, SITE + part)
+                keys[name] = site_key(catalog, recap_key, part, recap_ids)
+                (fresh.add(name) if is_fresh(name) else stale_parts.append(part))
+            if stale_parts:
+                tasks.append(Task(format_name, None, tuple(stale_parts) if split_parts else None))
     # Biggest first, so the pool's workers finish together.
     tasks.sort(key=lambda t: -(len(t.recap_ids) if t.recap_ids is not None else 1))
     return Plan(tuple(tasks), keys, frozenset(fresh))
@@ -197,7 +200,8 @@ def new_manifest(plan: Plan, old: Manifest, artifacts: Sequence[Artifact],
     their new outputs, and the units of formats not built this time untouched."""
     outputs: dict[str, list[str]] = {name: [] for name in plan.keys if name not in plan.fresh}
     for artifact in artifacts:
-        outputs[unit_name(artifact.format, artifact.recap_id or SITE)].append(str(artifact.path))
+        recap_or_part = artifact.recap_id if artifact.recap_id is not None else SITE + artifact.part
+        outputs[unit_name(artifact.format, recap_or_part)].append(str(artifact.path))
     units = {name: record for name, record in old.units.items() if name.split(" ", 1)[0] not in formats}
     for name, key in plan.keys.items():
         if name in plan.fresh:

@@ -184,6 +184,7 @@ def recap_keys(catalog: Catalog, sources: ContentSources) -> dict[str, str]:
     }
 
 
-def site_key(catalog: Catalog, keys: Mapping[str, str]) -> str:
-    """Give the key of the site-wide outputs: every published recap's key, in order."""
-    return _digest(code_fingerprint(), asdict(catalog.site), [(r.id, keys[r.id]) for r in catalog.recaps])
+def site_key(catalog: Catalog, keys: Mapping[str, str], part: str, recap_ids: Iterable[str]) -> str:
+    """Give the key of site-wide outputs: the part's name and the keys of the recaps it
+    shows, in order (for a format without parts: every published recap)."""
+    return _digest(code_fingerprint(), asdict(catalog.site), part, [(i, keys[i]) for i in recap_ids])

@@ -37,14 +37,16 @@ class RenderError(PipelineError):
 
 @dataclass(frozen=True)
 class Task:
-    """Render one format for some recaps, or (recap_ids None) its site-wide outputs."""
+    """Render one format for some recaps, or (recap_ids None) its site-wide outputs: all
+    of them, or the named `parts` for a format that has parts."""
 
     format: str
     recap_ids: tuple[str, ...] | None
+    parts: tuple[str, ...] | None = None
 
     def describe(self, catalog: Catalog) -> str:
         if self.recap_ids is None:
-            return f"{self.format} (site-wide outputs)"
+            return f"{self.format} (site-wide outputs{': ' + ', '.join(self.parts) if self.parts else ''})"
         files = {r.id: r.source_file for r in catalog.recaps}
         shown = ", ".join(files[i] for i in self.recap_ids[:3])
         more = f" and {len(self.recap_ids) - 3} more" if len(self.recap_ids) > 3 else ""
@@ -67,7 +69,8 @@ def run_task(task: Task) -> tuple[list[Artifact], dict[str, str]]:
     output_format = FORMATS[task.format]
     if task.recap_ids is None:
         assert output_format.site_wide is not None
-        artifacts = list(output_format.site_wide(_catalog))
+        parts = {} if task.parts is None else {"parts": task.parts}
+        artifacts = list(output_format.site_wide(_catalog, **parts))
     else:
         assert output_format.per_recap is not None
         by_id = {recap.id: recap for recap in _catalog.recaps}

@@ -112,6 +112,25 @@ def test_editing_one_recap_rebuilds_its_outputs_and_the_site_wide_ones(content, 
     assert "## Proxies, Tearless" in post
 
 
+def test_editing_one_recap_renders_only_the_feed_channels_that_show_it(content, tmp_path, monkeypatch):
+    out = tmp_path / "dist"
+    run(content, out)
+    asked = []
+    render = feeds.render
+
+    def spy(catalog, parts=None):
+        asked.append(parts)
+        return render(catalog, parts)
+
+    monkeypatch.setattr(feeds, "render", spy)
+    replace_in(content / "recaps" / "meeting.yaml", "Example Mesh", "Sample Mesh")
+    result = run(content, out)
+    assert asked == [("feeds/", "feeds/tags/community/", "feeds/tags/meeting/")]
+    assert result.counts["feeds"].built == 9  # three channels, three formats
+    assert "Sample Mesh" in (out / "feeds/tags/meeting/atom.xml").read_text(encoding="utf-8")
+    assert "Sample Mesh" not in (out / "feeds/tags/summit/atom.xml").read_text(encoding="utf-8")
+
+
 def test_editing_a_person_rebuilds_exactly_the_recaps_that_mention_them(content, tmp_path):
     out = tmp_path / "dist"
     run(content, out)
@@ -136,6 +155,17 @@ def test_deleting_a_recap_removes_its_outputs_and_its_feed_entry(content, tmp_pa
     assert result.counts["pdf"].removed == 1 and result.counts["json"].removed == 2
     titles = [e.title for e in feedparser.parse((out / "feeds/atom.xml").read_bytes()).entries]
     assert "One Talk Recap" not in titles and len(titles) == len(VALID) - 1
+
+
+def test_a_tag_no_recap_carries_any_more_loses_its_feeds(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    assert (out / "feeds/tags/tokyo/atom.xml").is_file()
+    (content / "recaps" / "non-ascii.yaml").unlink()
+    result = run(content, out)
+    assert not (out / "feeds/tags/tokyo").exists() and not (out / "feeds/tags/i18n").exists()
+    assert result.counts["feeds"].removed == 6
+    assert (out / "feeds/tags/community/atom.xml").is_file()
 
 
 def test_renaming_a_slug_moves_the_outputs_and_keeps_the_feed_id(content, tmp_path):

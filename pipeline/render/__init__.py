@@ -8,6 +8,11 @@ what is stale:
   handout, a recap's JSON); given only the stale recaps, with the whole catalog for
   context such as series navigation;
 * `site_wide(catalog)`: the outputs over many recaps (feeds, indexes, meetings.ics).
+
+A format may split its site-wide outputs into *parts* that rebuild on their own: its
+`parts(catalog)` names each part and the recaps it shows, and `site_wide(catalog,
+parts=...)` renders only the named parts. Feeds do, one part per channel, so that an edit
+to one recap rewrites the channels that show it and not the other hundred.
 """
 
 from __future__ import annotations
@@ -22,7 +27,10 @@ if TYPE_CHECKING:
     from pipeline.normalize import Catalog
 
 PerRecap = Callable[["Catalog", Sequence["Recap"]], Sequence["Artifact"]]
-SiteWide = Callable[["Catalog"], Sequence["Artifact"]]
+SiteWide = Callable[..., Sequence["Artifact"]]
+"""`(catalog)`, or `(catalog, parts=...)` for a format that has parts."""
+SiteParts = Callable[["Catalog"], dict[str, tuple[str, ...]]]
+"""Part name -> the ids of the recaps the part shows, in order."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class OutputFormat:
     module: str
     per_recap_name: str | None = None
     site_wide_name: str | None = None
+    parts_name: str | None = None
 
     @property
     def per_recap(self) -> PerRecap | None:
@@ -52,6 +61,13 @@ class OutputFormat:
         renderer: SiteWide = getattr(import_module(self.module), self.site_wide_name)
         return renderer
 
+    @property
+    def parts(self) -> SiteParts | None:
+        if self.parts_name is None:
+            return None
+        parts: SiteParts = getattr(import_module(self.module), self.parts_name)
+        return parts
+
     def render(self, catalog: Catalog) -> list[Artifact]:
         """Give every output of the format for the whole catalog."""
         per_recap, site_wide = self.per_recap, self.site_wide
@@ -62,7 +78,8 @@ class OutputFormat:
 FORMATS: dict[str, OutputFormat] = {
     "markdown": OutputFormat("markdown", "pipeline.render.markdown", per_recap_name="render_recaps"),
     "pdf": OutputFormat("pdf", "pipeline.render.pdf", per_recap_name="render_recaps"),
-    "feeds": OutputFormat("feeds", "pipeline.render.feeds", site_wide_name="render"),
+    "feeds": OutputFormat("feeds", "pipeline.render.feeds", site_wide_name="render",
+                          parts_name="channel_parts"),
     "json": OutputFormat("json", "pipeline.render.json_export", per_recap_name="render_recaps",
                          site_wide_name="render_site"),
     "calendar": OutputFormat("calendar", "pipeline.render.calendar", per_recap_name="render_recaps",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import PurePosixPath
@@ -94,11 +94,21 @@ class Channel:
         return max((entry.updated for entry in self.entries), default=EPOCH)
 
 
-def render(catalog: Catalog) -> list[Artifact]:
-    """Give atom.xml, rss.xml and feed.json for the site, each tag and each series."""
+def channel_parts(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    """Give each channel's folder and the ids of the recaps it shows: a channel is
+    rewritten only when one of those changes, or which they are."""
+    limit = catalog.site.feed_limit
+    return {folder: tuple(recap.id for recap in recaps[:limit])
+            for folder, _, _, recaps in channel_specs(catalog)}
+
+
+def render(catalog: Catalog, parts: Collection[str] | None = None) -> list[Artifact]:
+    """Give atom.xml, rss.xml and feed.json for the site, each tag and each series (or
+    for the channels whose folders are `parts`)."""
     site = catalog.site
     channels = [(folder, title, description, recaps[: site.feed_limit])
-                for folder, title, description, recaps in channel_specs(catalog)]
+                for folder, title, description, recaps in channel_specs(catalog)
+                if parts is None or folder in parts]
     shown = {recap.id for *_, recaps in channels for recap in recaps}
     entries = {entry.id: entry for entry in build_entries(shown, catalog.recaps, site)}
     artifacts = []
@@ -127,7 +137,7 @@ def channel_artifacts(channel: Channel, site: Site) -> list[Artifact]:
     """Give the channel's three files; their bytes depend on nothing but the channel."""
 
     def artifact(name: str, content: bytes) -> Artifact:
-        return Artifact(PurePosixPath(f"{channel.folder}{name}"), content, FORMAT)
+        return Artifact(PurePosixPath(f"{channel.folder}{name}"), content, FORMAT, part=channel.folder)
 
     return [
         artifact("atom.xml", atom_feed(channel, site)),
