@@ -170,7 +170,9 @@ def _series_siblings(recap: Recap, published: Iterable[Recap]) -> list[Any]:
 
 def recap_keys(catalog: Catalog, sources: ContentSources) -> dict[str, str]:
     """Give each published recap's dependency key."""
-    data_by_id = {doc.data["id"]: doc.data for doc in sources.recaps}
+    # The source's bytes stand for its data: hashing them is free (loading did), while
+    # encoding 1,000 recaps' data to hash it cost 0.3 s.
+    data_by_id = {doc.data["id"]: doc.digest or doc.data for doc in sources.recaps}
     people = sources.people.data if sources.people else {}
     site = asdict(catalog.site)
     code = code_fingerprint()

@@ -14,6 +14,7 @@ from conftest import CONTENT, FIXTURES, assemble_content
 from jsonschema import Draft7Validator
 
 from pipeline import pandoc
+from pipeline.cache import ConversionStore
 from pipeline.load import load_content
 from pipeline.model import Artifact
 from pipeline.normalize import Catalog, normalize
@@ -302,3 +303,15 @@ def test_the_seed_json_ld_is_a_blog_posting_with_videos_and_the_next_meeting(
 def test_search_text_keeps_words_that_markup_splits() -> None:
     html = "<p>Hello <em>wor</em>ld &amp; more</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
     assert json_export.html_text(html) == "Hello world & more one two"
+
+
+def test_talks_made_from_stored_lines_are_the_talks_made_afresh(fixtures: Catalog, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = json_export.talks_export(fixtures)
+    monkeypatch.setattr(pandoc, "store", ConversionStore(tmp_path))
+    first = {a.path.name: a.content for a in json_export.render_site(fixtures)}
+    assert json.loads(first["talks.json"]) == expected
+    pandoc.forget()
+    monkeypatch.setattr(json_export, "recap_talks", None)  # a second build must not make any again
+    again = {a.path.name: a.content for a in json_export.render_site(fixtures)}
+    assert again == first

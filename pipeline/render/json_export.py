@@ -33,6 +33,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pipeline.manifest import code_fingerprint
 from pipeline.model import (
     Artifact,
     CallToAction,
@@ -46,7 +47,7 @@ from pipeline.model import (
     TalkLink,
 )
 from pipeline.normalize import Catalog
-from pipeline.pandoc import markdown_to
+from pipeline.pandoc import markdown_to, remember, remembered, stored_key
 from pipeline.render.document import (
     LINK_KINDS,
     TALK_KINDS,
@@ -92,18 +93,23 @@ def encode(document: Record) -> bytes:
 _ONE_LINE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
 
 
-def encode_by_line(document: Record) -> bytes:
+def encode_by_line(document: Record, encoded: Mapping[str, Sequence[str]] | None = None) -> bytes:
     """Give a site-wide document's bytes: sorted keys, one line per top-level field and
     one per entry of a top-level list or map (a recap, a talk, a person).
 
     A change to one recap then shows as a few changed lines, as it would indented, but
     the encoding is C's: indenting makes Python encode in Python, which took ~7 s over
-    the 50 MB that `index`, `people` and `talks` hold for 1,000 recaps.
+    the 50 MB that `index`, `people` and `talks` hold for 1,000 recaps. A list in
+    `encoded` (by field name) comes already encoded, one entry per string.
     """
     lines = []
     for name in sorted(document):
         value, key = document[name], _ONE_LINE.encode(name)
-        if isinstance(value, list) and value:
+        given = (encoded or {}).get(name)
+        if given:
+            entries = ",\n".join(f"    {line}" for line in given)
+            lines.append(f"  {key}: [\n{entries}\n  ]")
+        elif isinstance(value, list) and value:
             entries = ",\n".join(f"    {_ONE_LINE.encode(item)}" for item in value)
             lines.append(f"  {key}: [\n{entries}\n  ]")
         elif isinstance(value, dict) and value:
@@ -119,9 +125,9 @@ def artifact(path: str, document: Record, recap: Recap | None = None) -> Artifac
     return Artifact(PurePosixPath(path), encode(document), FORMAT, recap.id if recap else None)
 
 
-def listing(path: str, document: Record) -> Artifact:
+def listing(path: str, document: Record, encoded: Mapping[str, Sequence[str]] | None = None) -> Artifact:
     """Give a site-wide document, written one entry per line (see `encode_by_line`)."""
-    return Artifact(PurePosixPath(path), encode_by_line(document), FORMAT)
+    return Artifact(PurePosixPath(path), encode_by_line(document, encoded), FORMAT)
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -386,17 +392,47 @@ def people_export(catalog: Catalog) -> Record:
     return {"schema_version": SCHEMA_VERSION, "people": people}
 
 
-def talks_export(catalog: Catalog, html: Html) -> Record:
-    """Give every talk of every published recap, newest recap first, in reading order."""
+def recap_talks(recap: Recap, site: Site, html: Html) -> list[Record]:
+    """Give the talks of one recap as talks.json lists them, in reading order."""
     talks = []
-    for recap in catalog.recaps:
-        ref = recap_ref(recap, catalog.site)
-        for n, talk in enumerate(recap.talks, 1):
-            record = talk_record(talk, n, html)
-            record["recap"] = ref
-            record["summary_text"] = html_text(record["summary_html"])
-            talks.append(record)
-    return {"schema_version": SCHEMA_VERSION, "talks": talks}
+    ref = recap_ref(recap, site)
+    for n, talk in enumerate(recap.talks, 1):
+        record = talk_record(talk, n, html)
+        record["recap"] = ref
+        record["summary_text"] = html_text(record["summary_html"])
+        talks.append(record)
+    return talks
+
+
+def talk_fields(recaps: Iterable[Recap]) -> Iterator[str]:
+    for recap in recaps:
+        for talk in recap.talks:
+            yield talk.summary
+            yield from talk.takeaways
+
+
+def talks_export(catalog: Catalog) -> Record:
+    """Give every talk of every published recap, newest recap first, in reading order."""
+    html = html_of(talk_fields(catalog.recaps))
+    return {"schema_version": SCHEMA_VERSION,
+            "talks": [talk for recap in catalog.recaps for talk in recap_talks(recap, catalog.site, html)]}
+
+
+def talk_lines(catalog: Catalog) -> list[str]:
+    """Give talks.json's entries, encoded, one per line: the same as `talks_export`, but
+    each recap's lines are stored under a digest of the recap, the site and the code, so
+    that after one edit one recap's talks are made again, not 11,000."""
+    site = catalog.site
+    keys = {recap.id: stored_key("talks.json lines", code_fingerprint(), repr((recap, site)))
+            for recap in catalog.recaps}
+    lines = remembered(keys.values())
+    missing = [recap for recap in catalog.recaps if keys[recap.id] not in lines]
+    html = html_of(talk_fields(missing))
+    made = {keys[recap.id]: "\n".join(map(_ONE_LINE.encode, recap_talks(recap, site, html)))
+            for recap in missing}
+    remember(made)
+    lines.update(made)
+    return [line for recap in catalog.recaps for line in lines[keys[recap.id]].split("\n") if line]
 
 
 def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
@@ -412,12 +448,11 @@ def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
 
 def render_site(catalog: Catalog) -> list[Artifact]:
     """Give the exports that span every recap: the index, people and talks."""
-    html = html_of(field for recap in catalog.recaps for talk in recap.talks
-                   for field in (talk.summary, *talk.takeaways))
+    talks = {"schema_version": SCHEMA_VERSION, "talks": []}
     return [
         listing("json/index.json", index_export(catalog)),
         listing("json/people.json", people_export(catalog)),
-        listing("json/talks.json", talks_export(catalog, html)),
+        listing("json/talks.json", talks, {"talks": talk_lines(catalog)}),
     ]
 
 
