@@ -70,7 +70,31 @@ def schema_validator(name: str) -> Draft7Validator:
     except (OSError, ValueError) as error:
         msg = f"cannot read {schema_path(name)}: {error}"
         raise EnvironmentProblem(msg) from error
-    return Draft7Validator(schema, format_checker=checker)
+    return Draft7Validator(inline_refs(schema), format_checker=checker)
+
+
+def inline_refs(schema: Any) -> Any:
+    """Give `schema` with each local `{"$ref": "#/definitions/..."}` replaced by what it
+    points to, which in draft-07 means the same (a `$ref`'s siblings are ignored).
+
+    jsonschema resolves a `$ref` on every visit; over 1,000 recaps that was a third of the
+    validation time. A definition that refers to itself, directly or not, stays a `$ref`.
+    """
+    definitions = schema.get("definitions", {}) if isinstance(schema, dict) else {}
+
+    def inline(node: Any, seen: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [inline(item, seen) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/definitions/"):
+            name = ref.removeprefix("#/definitions/")
+            if name in definitions and "/" not in name and name not in seen:
+                return inline(definitions[name], (*seen, name))
+        return {key: inline(value, seen) for key, value in node.items()}
+
+    return inline(schema, ())
 
 
 def schema_problems(doc: SourceDoc, name: str) -> list[Problem]:
