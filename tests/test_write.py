@@ -32,6 +32,18 @@ def test_a_symlink_out_of_the_output_folder_is_refused(tmp_path):
         confined_path(out, PurePosixPath("link/stolen.md"))
 
 
+def test_an_output_that_is_a_symlink_out_of_the_output_folder_is_refused(tmp_path):
+    out = tmp_path / "dist"
+    (out / "posts").mkdir(parents=True)
+    outside = tmp_path / "outside.md"
+    outside.write_text("keep me", encoding="utf-8")
+    (out / "posts" / "a.md").symlink_to(outside)
+    with pytest.raises(PublishError):
+        publish([artifact("posts/b.md"), artifact("posts/a.md")], out)
+    assert outside.read_text(encoding="utf-8") == "keep me"
+    assert not (out / "posts" / "b.md").exists()
+
+
 def test_a_refused_path_stops_publishing_before_anything_is_written(tmp_path):
     out = tmp_path / "dist"
     with pytest.raises(PublishError):
