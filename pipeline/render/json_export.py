@@ -85,22 +85,17 @@ Html = Mapping[str, str]
 
 # --- bytes --------------------------------------------------------------------------------
 
-def encode(document: Record) -> bytes:
-    """Give a document's bytes: sorted keys, two-space indents, UTF-8, a final newline."""
-    return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 _ONE_LINE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
 
 
 def encode_by_line(document: Record, encoded: Mapping[str, Sequence[str]] | None = None) -> bytes:
-    """Give a site-wide document's bytes: sorted keys, one line per top-level field and
-    one per entry of a top-level list or map (a recap, a talk, a person).
+    """Give a document's bytes: UTF-8, sorted keys, one line per top-level field and one
+    per entry of a top-level list or map (a talk, a section, a person), a final newline.
 
-    A change to one recap then shows as a few changed lines, as it would indented, but
-    the encoding is C's: indenting makes Python encode in Python, which took ~7 s over
-    the 50 MB that `index`, `people` and `talks` hold for 1,000 recaps. A list in
-    `encoded` (by field name) comes already encoded, one entry per string.
+    A change then shows as a few changed lines, as it would indented, but the encoding is
+    C's: indenting makes Python encode in Python, which took ~7 s over the 50 MB that
+    `index`, `people` and `talks` hold for 1,000 recaps, and ~3 ms per recap's file. A
+    list in `encoded` (by field name) comes already encoded, one entry per string.
     """
     lines = []
     for name in sorted(document):
@@ -121,13 +116,11 @@ def encode_by_line(document: Record, encoded: Mapping[str, Sequence[str]] | None
     return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
 
 
-def artifact(path: str, document: Record, recap: Recap | None = None) -> Artifact:
-    return Artifact(PurePosixPath(path), encode(document), FORMAT, recap.id if recap else None)
-
-
-def listing(path: str, document: Record, encoded: Mapping[str, Sequence[str]] | None = None) -> Artifact:
-    """Give a site-wide document, written one entry per line (see `encode_by_line`)."""
-    return Artifact(PurePosixPath(path), encode_by_line(document, encoded), FORMAT)
+def artifact(path: str, document: Record, recap: Recap | None = None,
+             encoded: Mapping[str, Sequence[str]] | None = None) -> Artifact:
+    """Give a document as an output of `recap`, or (None) a site-wide one."""
+    content = encode_by_line(document, encoded)
+    return Artifact(PurePosixPath(path), content, FORMAT, recap.id if recap else None)
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -450,9 +443,9 @@ def render_site(catalog: Catalog) -> list[Artifact]:
     """Give the exports that span every recap: the index, people and talks."""
     talks = {"schema_version": SCHEMA_VERSION, "talks": []}
     return [
-        listing("json/index.json", index_export(catalog)),
-        listing("json/people.json", people_export(catalog)),
-        listing("json/talks.json", talks, {"talks": talk_lines(catalog)}),
+        artifact("json/index.json", index_export(catalog)),
+        artifact("json/people.json", people_export(catalog)),
+        artifact("json/talks.json", talks, encoded={"talks": talk_lines(catalog)}),
     ]
 
 
