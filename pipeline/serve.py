@@ -22,7 +22,7 @@ from typing import Any
 from pipeline.build import BuildOptions, build, build_time
 from pipeline.errors import PipelineError
 from pipeline.load import load_content
-from pipeline.manifest import read_manifest
+from pipeline.manifest import SITE, read_manifest
 from pipeline.normalize import normalize
 from pipeline.report import TextReporter
 
@@ -48,7 +48,7 @@ def index_page(options: BuildOptions) -> bytes:
     outputs: dict[str, list[str]] = {}
     for name, record in manifest.units.items():
         recap_id = name.split(" ", 1)[1]
-        outputs.setdefault(recap_id, []).extend(record.outputs)
+        outputs.setdefault(SITE if recap_id.startswith(SITE) else recap_id, []).extend(record.outputs)
     items = []
     for recap in catalog.recaps:
         links = " · ".join(f'<a href="/{html.escape(path)}">{html.escape(path)}</a>'
@@ -56,7 +56,7 @@ def index_page(options: BuildOptions) -> bytes:
         title = html.escape(recap.title)
         items.append(f"<li><strong>{title}</strong> ({recap.date})<br>{links or 'not built'}</li>")
     site_wide = " · ".join(f'<a href="/{html.escape(p)}">{html.escape(p)}</a>'
-                           for p in sorted(outputs.get("*", [])))
+                           for p in sorted(outputs.get(SITE, [])))
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>Recap preview</title></head><body>"
         f"<h1>{html.escape(catalog.site.title)}: preview</h1><ul>{''.join(items)}</ul>"
