@@ -97,6 +97,49 @@ def scenarios(root: Path, recaps: int, jobs: int) -> dict[str, dict[str, Any]]:
     return results
 
 
+def pieces(root: Path, recaps: int, jobs: int) -> dict[str, float]:
+    """Time what a cold build cannot avoid, each piece alone and at full speed: pandoc's
+    passes over every recap (read, then each writer the formats need, `jobs` processes at
+    once) and typst laying out every handout (`jobs` compilers at once, estimated from
+    one). Their sum is the floor of a cold build made of these tools."""
+    from pipeline import pandoc
+    from pipeline.load import load_content
+    from pipeline.normalize import normalize
+    from pipeline.render import markdown, pdf
+    from pipeline.render.document import markdown_fields, prepare
+    from pipeline.render.json_export import HTML_OPTIONS
+
+    catalog = normalize(load_content(write_content(root / "content", recaps)))
+    fields = list(dict.fromkeys(f for recap in catalog.recaps for f in markdown_fields(recap)))
+    pandoc.jobs, pandoc.store = jobs, None
+    seconds: dict[str, float] = {}
+
+    def timed(name: str, work: Any) -> Any:
+        started = time.perf_counter()
+        result = work()
+        seconds[name] = round(time.perf_counter() - started, 2)
+        return result
+
+    parsed = timed("pandoc read (every field)", lambda: pandoc.read_markdown(fields))
+    documents = prepare(catalog.recaps, catalog.site)
+    posts = markdown.post_bodies(documents, markdown.FLAVOR_TABLE[catalog.site.markdown_flavor])
+    options = markdown.WRITER_OPTIONS
+    timed("pandoc gfm (posts)", lambda: pandoc.write_documents(posts, markdown.WRITER, *options))
+    timed("pandoc html (fields, json)", lambda: pandoc.write_documents(parsed, "html", *HTML_OPTIONS))
+    typst_fields = timed("pandoc typst (fields, pdf)", lambda: pandoc.write_documents(parsed, "typst"))
+    markup = dict(zip(fields, typst_fields, strict=True))
+    sample = catalog.recaps[: min(len(catalog.recaps), 50)]
+    payloads = [(recap, pdf.template_data(recap, catalog.site, markup)) for recap in sample]
+    pdf.compile_handout(*payloads[0])  # the compiler's first run loads fonts
+    started = time.perf_counter()
+    for recap, payload in payloads:  # one compiler per process: time one, scale to `jobs`
+        pdf.compile_handout(recap, payload)
+    per_handout = (time.perf_counter() - started) / len(payloads)
+    seconds["typst compile (handouts)"] = round(per_handout * len(catalog.recaps) / jobs, 2)
+    seconds["sum"] = round(sum(seconds.values()), 2)
+    return seconds
+
+
 def table(results: dict[str, dict[str, Any]], recaps: int) -> str:
     heading = f"{'scenario':<27}{'seconds':>9}{'target':>8}{'outputs/s':>11}{'written':>9}{'peak MB':>9}"
     lines = [heading + "  stages"]
@@ -124,7 +167,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--recaps", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario; the median is reported")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--pieces", action="store_true",
+                        help="time only the pandoc passes and typst layouts a cold build needs")
     args = parser.parse_args(argv)
+    if args.pieces:
+        root = Path(tempfile.mkdtemp(prefix="recap-bench-"))
+        try:
+            floor = pieces(root, args.recaps, args.jobs)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        for name, value in floor.items():
+            print(f"{name:<30}{value:>8.2f} s", file=sys.stderr)
+        print(json.dumps({"recaps": args.recaps, "jobs": args.jobs, "pieces": floor}, indent=2))
+        return 0
     runs = []
     for _ in range(args.repeat):
         root = Path(tempfile.mkdtemp(prefix="recap-bench-"))

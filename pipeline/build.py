@@ -1,6 +1,8 @@
 """Stage orchestration: load -> validate -> normalize -> plan -> render -> publish.
 
-Reads top to bottom as the build does. A validation problem stops the build before
+Reads top to bottom as the build does. It starts by hashing the sources: when they,
+the code and the settings are what the last build recorded (`manifest.Stamp`), there
+is nothing to do and nothing else is read. A validation problem stops the build before
 anything is rendered or written; rendering finishes before anything is published, so a
 failing renderer leaves `dist/` as it was. The time of the build is taken once, by the
 caller, and only decides what is published (drafts, scheduled recaps); it is never

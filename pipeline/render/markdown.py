@@ -208,7 +208,8 @@ def _gfm_heading(recap: Recap) -> list[Block]:
     return [header(1, text(recap.title)), para(emph(text(recap.summary)))]
 
 
-def _documents(documents: Sequence[RecapDocument], flavor: Flavor) -> list[list[Block]]:
+def post_bodies(documents: Sequence[RecapDocument], flavor: Flavor) -> list[list[Block]]:
+    """Give each post's body as pandoc blocks, ready for the gfm writer."""
     bodies = []
     for doc in documents:
         blocks = body_blocks(doc, flavor.recording_style)
@@ -238,7 +239,7 @@ def render_flavor(catalog: Catalog, flavor_name: str,
         return []
     documents = prepare(chosen, catalog.site, catalog.recaps)
     descriptions = plain_descriptions(documents)
-    bodies = write_documents(_documents(documents, flavor), WRITER, *WRITER_OPTIONS)
+    bodies = write_documents(post_bodies(documents, flavor), WRITER, *WRITER_OPTIONS)
     artifacts = []
     for doc, body in zip(documents, bodies, strict=True):
         matter = flavor.front_matter(doc.recap, catalog.site, descriptions)
