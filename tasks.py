@@ -112,9 +112,11 @@ def serve(c, port=8000, drafts=False):
 
 
 @task(help={"recaps": "how many synthetic recaps (default 1000)", "repeat": "runs per scenario (median)"})
-def bench(c, recaps=1000, repeat=3):
-    """Benchmark cold, no-op and incremental builds on synthetic recaps (JSON on stdout)."""
-    c.run(f"{PYTHON} -m pipeline.bench --recaps {int(recaps)} --repeat {int(repeat)}", pty=False)
+def bench(c, recaps=1000, repeat=3, pieces=False):
+    """Benchmark cold, no-op and incremental builds on synthetic recaps (JSON on stdout);
+    --pieces times only the pandoc passes and typst layouts a cold build needs."""
+    extra = " --pieces" if pieces else ""
+    c.run(f"{PYTHON} -m pipeline.bench --recaps {int(recaps)} --repeat {int(repeat)}{extra}", pty=False)
 
 
 @task
