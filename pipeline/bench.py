@@ -124,7 +124,7 @@ def pieces(root: Path, recaps: int, jobs: int) -> dict[str, float]:
     documents = prepare(catalog.recaps, catalog.site)
     posts = markdown.post_bodies(documents, markdown.FLAVOR_TABLE[catalog.site.markdown_flavor])
     options = markdown.WRITER_OPTIONS
-    timed("pandoc gfm (posts)", lambda: pandoc.write_documents(posts, markdown.WRITER, *options))
+    timed("pandoc gfm (posts)", lambda: pandoc.write_encoded(posts, markdown.WRITER, *options))
     timed("pandoc html (fields, json)", lambda: pandoc.write_documents(parsed, "html", *HTML_OPTIONS))
     typst_fields = timed("pandoc typst (fields, pdf)", lambda: pandoc.write_documents(parsed, "typst"))
     markup = dict(zip(fields, typst_fields, strict=True))

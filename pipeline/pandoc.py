@@ -209,18 +209,31 @@ def read_markdown(fragments: Sequence[str]) -> list[list[Block]]:
     return [_read_cache[fragment] for fragment in fragments]
 
 
-def _document(blocks: Iterable[Block]) -> str:
-    return json.dumps({"pandoc-api-version": list(api_version()), "meta": {}, "blocks": list(blocks)})
+@cache
+def _document_head() -> str:
+    return f'{{"pandoc-api-version": {json.dumps(list(api_version()))}, "meta": {{}}, "blocks": '
 
 
-def _write_batch(to: str, options: tuple[str, ...]) -> Callable[[list[list[Block]]], list[str]]:
-    def write(documents: list[list[Block]]) -> list[str]:
-        batch: list[Block] = []
-        for index, blocks in enumerate(documents):
-            batch.extend([separator(index), *blocks] if index else blocks)
-        parts = _split_text(run_pandoc(_document(batch), "-f", "json", "-t", to, *options), len(documents))
+def encode_document(blocks: Iterable[Block]) -> str:
+    """Give a pandoc JSON document holding `blocks` (the text `json.dumps` gives for it)."""
+    return f"{_document_head()}{json.dumps(list(blocks))}}}"
+
+
+def _write_batch(to: str, options: tuple[str, ...]) -> Callable[[list[str]], list[str]]:
+    def write(documents: list[str]) -> list[str]:
+        # The batch is spliced from the documents' JSON texts: encoding the blocks a second
+        # time cost as much as the first.
+        start = len(_document_head()) + 1
+        pieces = []
+        for index, document in enumerate(documents):
+            if index:
+                pieces.append(json.dumps(separator(index)))
+            if document[start:-2]:
+                pieces.append(document[start:-2])
+        batch = f"{_document_head()}[{', '.join(pieces)}]}}"
+        parts = _split_text(run_pandoc(batch, "-f", "json", "-t", to, *options), len(documents))
         if parts is None:
-            parts = [run_pandoc(_document(doc), "-f", "json", "-t", to, *options) for doc in documents]
+            parts = [run_pandoc(document, "-f", "json", "-t", to, *options) for document in documents]
         return parts
     return write
 
@@ -233,16 +246,21 @@ def _numbers_across_documents(document_json: str) -> bool:
 
 def write_documents(documents: Sequence[list[Block]], to: str, *options: str) -> list[str]:
     """Write each document (a list of blocks) in format `to` (batched, cached)."""
-    keys = [(_document(doc), to, options) for doc in documents]
-    missing = {key: doc for key, doc in zip(keys, documents, strict=True) if key not in _write_cache}
+    return write_encoded([encode_document(doc) for doc in documents], to, *options)
+
+
+def write_encoded(documents: Sequence[str], to: str, *options: str) -> list[str]:
+    """Write each document, given as pandoc JSON (`encode_document`), in format `to`."""
+    keys = [(document, to, options) for document in documents]
+    missing = {key for key in keys if key not in _write_cache}
     stored_keys = {_key("write", to, *options, key[0]): key for key in missing}
     stored = _from_store(stored_keys)
     _write_cache.update(stored)
-    missing = {key: doc for key, doc in missing.items() if key not in stored}
-    alone = [key for key in missing if _numbers_across_documents(key[0])]
-    batched = [key for key in missing if key not in alone]
+    missing = {key for key in missing if key not in stored}
+    alone = [key for key in dict.fromkeys(keys) if key in missing and _numbers_across_documents(key[0])]
+    batched = [key for key in dict.fromkeys(keys) if key in missing and key not in alone]
     if batched:
-        written = _in_parallel(_write_batch(to, options), [missing[key] for key in batched])
+        written = _in_parallel(_write_batch(to, options), [key[0] for key in batched])
         _write_cache.update(zip(batched, written, strict=True))
     for key in alone:
         _write_cache[key] = run_pandoc(key[0], "-f", "json", "-t", to, *options)

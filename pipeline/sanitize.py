@@ -30,19 +30,24 @@ def _clean_attr(attr: list[Any], keep_classes: bool = False) -> list[Any]:
 
 def plain_text(blocks: Iterable[Block]) -> str:
     """Give the words of pandoc blocks as plain text, blocks separated by blank lines."""
-    return "\n\n".join(_text_of(_inlines_in(block)) for block in blocks).strip()
+    return "\n\n".join(_text_of(_inlines_in(block, [])) for block in blocks).strip()
 
 
-def _inlines_in(node: Any) -> Iterator[Inline]:
-    """Yield the outermost inlines inside a block, in document order."""
+def _inlines_in(node: Any, found: list[Inline]) -> list[Inline]:
+    """Give the outermost inlines inside a block, in document order (appended to `found`;
+    a list, not nested generators: this runs over every word of every talk summary)."""
     if isinstance(node, dict):
         if node.get("t") in _INLINE_TYPES:
-            yield node
+            found.append(node)
         else:
-            yield from _inlines_in(node.get("c"))
+            _inlines_in(node.get("c"), found)
     elif isinstance(node, list):
         for item in node:
-            yield from _inlines_in(item)
+            if isinstance(item, dict) and item.get("t") in _INLINE_TYPES:
+                found.append(item)
+            else:
+                _inlines_in(item, found)
+    return found
 
 
 _INLINE_TYPES = frozenset({"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Code", "Link",

@@ -218,7 +218,7 @@ def test_all_markdown_of_all_recaps_costs_a_pandoc_run_to_read_and_one_to_write(
     monkeypatch.setattr(pandoc, "jobs", 1)
     json_export.render(fixtures)
     fields = {f for recap in fixtures.recaps for f in markdown_fields(recap)}
-    documents = [pandoc._document(pandoc._read_cache[field]) for field in fields]
+    documents = [pandoc.encode_document(pandoc._read_cache[field]) for field in fields]
     alone = sum(1 for document in documents if pandoc._numbers_across_documents(document))
     assert [args[:4] for args in runs] == [
         ("-f", pandoc.READER, "-t", "json"),

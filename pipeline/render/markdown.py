@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeline.model import Artifact, Recap, Recording, Site, recap_path
 from pipeline.normalize import Catalog
-from pipeline.pandoc import write_documents
+from pipeline.pandoc import encode_document, write_encoded
 from pipeline.render.document import (
     RecapDocument,
     body_blocks,
@@ -208,16 +208,15 @@ def _gfm_heading(recap: Recap) -> list[Block]:
     return [header(1, text(recap.title)), para(emph(text(recap.summary)))]
 
 
-def post_bodies(documents: Sequence[RecapDocument], flavor: Flavor) -> list[list[Block]]:
-    """Give each post's body as pandoc blocks, ready for the gfm writer."""
+def post_bodies(documents: Sequence[RecapDocument], flavor: Flavor) -> list[str]:
+    """Give each post's body as a pandoc JSON document, ready for the gfm writer."""
     bodies = []
     for doc in documents:
         blocks = body_blocks(doc, flavor.recording_style)
         if flavor.name == "gfm":
             blocks = _gfm_heading(doc.recap) + blocks
-        if flavor.neutralize:
-            blocks = neutralize_templates(blocks)
-        bodies.append(blocks)
+        encoded = encode_document(blocks)
+        bodies.append(neutralize_templates(encoded) if flavor.neutralize else encoded)
     return bodies
 
 
@@ -239,7 +238,7 @@ def render_flavor(catalog: Catalog, flavor_name: str,
         return []
     documents = prepare(chosen, catalog.site, catalog.recaps)
     descriptions = plain_descriptions(documents)
-    bodies = write_documents(post_bodies(documents, flavor), WRITER, *WRITER_OPTIONS)
+    bodies = write_encoded(post_bodies(documents, flavor), WRITER, *WRITER_OPTIONS)
     artifacts = []
     for doc, body in zip(documents, bodies, strict=True):
         matter = flavor.front_matter(doc.recap, catalog.site, descriptions)
