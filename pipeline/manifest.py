@@ -1,12 +1,13 @@
 """What each output depends on, and what the last build made: the incremental build's memory.
 
 Every output belongs to a *unit*: one format for one recap (a post, a handout, a recap's
-JSON) or one format's site-wide outputs (feeds, indexes). A unit's key is a hash of all
-it depends on: the pipeline's own code and templates, the tools' versions, the site
-settings, and for a recap unit its source, the people records it uses and its series
-siblings; a site-wide unit's key covers the keys of every published recap. The manifest
-in the output folder records each unit's key and outputs; a unit is rebuilt when its key
-changed or one of its outputs is missing.
+JSON) or one format's site-wide outputs (indexes), or a part of them (one feed channel).
+A unit's key is a hash of all it depends on: the pipeline's own code and templates, the
+tools' versions, the site settings, and for a recap unit its source, the people records
+it uses and its series siblings; a site-wide unit's key covers the keys of the recaps it
+shows. The manifest in the output folder records each unit's key and outputs; a unit is
+rebuilt when its key changed or one of its outputs is missing. It also records a `Stamp`
+of the whole build, which lets an unchanged build stop before parsing anything.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ NOT_RENDERING = frozenset({"importer", "bench.py", "synthetic.py", "new.py", "sc
                            "report.py", "__main__.py"})
 """Modules that cannot change an output; editing them keeps every output fresh."""
 SITE = "*"
-"""The recap id that stands for a format's site-wide outputs."""
+"""What stands for the recap id in the names of site-wide units."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class Stamp:
 
 @dataclass(frozen=True)
 class Manifest:
-    """Unit name -> record; a unit name is `<format> <recap id or *>`."""
+    """Unit name -> record; a unit name is `<format> <recap id>` or, for site-wide outputs,
+    `<format> *<part>` (the part is empty for a format whose site-wide outputs are one unit)."""
 
     units: Mapping[str, UnitRecord]
     stamp: Stamp | None = field(default=None, compare=False)
