@@ -53,14 +53,19 @@ def _build(args: argparse.Namespace) -> int:
         TextReporter(sys.stderr).report(result.report)
         print("build stopped: nothing was written", file=sys.stderr)
         return EXIT_CONTENT
-    progress.summary(result.counts, result.seconds)
+    if not result.current:
+        progress.summary(result.counts, result.seconds)
     if args.report_json:
         report = {"counts": {name: vars(count) for name, count in result.counts.items()},
                   "seconds": result.seconds, "recaps": result.recaps}
         args.report_json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if not args.quiet:
         recaps = f"{result.recaps} recap{'s' if result.recaps != 1 else ''}"
-        print(f"published {recaps} into {args.out}/ ({', '.join(result.formats)})", file=sys.stderr)
+        if result.current:
+            print(f"{args.out}/ is up to date: {recaps}, nothing changed since the last build "
+                  f"({', '.join(result.formats)})", file=sys.stderr)
+        else:
+            print(f"published {recaps} into {args.out}/ ({', '.join(result.formats)})", file=sys.stderr)
     return EXIT_OK
 
 

@@ -67,6 +67,8 @@ class BuildResult:
     removed: tuple[PurePosixPath, ...] = ()
     counts: dict[str, FormatCounts] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    current: bool = False
+    """The last build's outputs were still current: nothing was rendered or written."""
 
 
 def build_time(environ: dict[str, str] | None = None) -> datetime:
@@ -252,7 +254,7 @@ def build(options: BuildOptions) -> BuildResult:
         assert old.stamp is not None
         counts = unchanged_counts(formats, old)
         report = ValidationReport((), old.stamp.files)
-        return BuildResult(report, formats, old.stamp.recaps, counts=counts, seconds=seconds)
+        return BuildResult(report, formats, old.stamp.recaps, counts=counts, seconds=seconds, current=True)
     with progress.stage("validate") as ticker:
         report = validate_sources(sources)
         remember(options.cache_dir, sources, report, known)

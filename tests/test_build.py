@@ -17,6 +17,7 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 from pipeline import build as build_module
+from pipeline import manifest as manifest_module
 from pipeline.build import BuildOptions, BuildResult, build
 from pipeline.manifest import MANIFEST_NAME, MANIFEST_VERSION
 from pipeline.render import FORMATS, calendar, feeds, json_export, markdown, pdf
@@ -81,6 +82,17 @@ def test_an_unchanged_rebuild_reads_no_source_beyond_hashing_it(content, tmp_pat
     replace_in(content / "recaps" / "single-talk.yaml", "Proxies Without Tears", "Changed")
     with pytest.raises(AssertionError, match="parsed the content"):
         run(content, out)
+
+
+def test_new_code_or_other_settings_are_never_taken_for_an_unchanged_build(content, tmp_path, monkeypatch):
+    out = tmp_path / "dist"
+    assert not run(content, out).current
+    assert run(content, out).current
+    assert not run(content, out, markdown_flavor="gfm").current
+    assert (out / "gfm/2024-05-02-one-talk-recap.md").is_file()
+    assert run(content, out, markdown_flavor="gfm").current
+    monkeypatch.setattr(manifest_module, "code_fingerprint", lambda: "a newer pipeline")
+    assert not run(content, out, markdown_flavor="gfm").current
 
 
 def test_leftovers_of_a_killed_build_are_swept_even_when_nothing_changed(content, tmp_path):
