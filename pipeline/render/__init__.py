@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipeline.model import Artifact, Recap
@@ -35,9 +35,9 @@ SiteParts = Callable[["Catalog"], dict[str, tuple[str, ...]]]
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """One output format: its name, its module and the names of its two renderers.
+    """One output format: its name, its module and the names of its functions there.
 
-    A renderer's module is imported when it first renders: the formats pull in typst,
+    A format's module is imported when it is first used: the formats pull in typst,
     lxml, feedgen and icalendar, which a build with nothing to render never needs.
     """
 
@@ -47,25 +47,22 @@ class OutputFormat:
     site_wide_name: str | None = None
     parts_name: str | None = None
 
+    def _function(self, name: str | None) -> Any:
+        return None if name is None else getattr(import_module(self.module), name)
+
     @property
     def per_recap(self) -> PerRecap | None:
-        if self.per_recap_name is None:
-            return None
-        renderer: PerRecap = getattr(import_module(self.module), self.per_recap_name)
+        renderer: PerRecap | None = self._function(self.per_recap_name)
         return renderer
 
     @property
     def site_wide(self) -> SiteWide | None:
-        if self.site_wide_name is None:
-            return None
-        renderer: SiteWide = getattr(import_module(self.module), self.site_wide_name)
+        renderer: SiteWide | None = self._function(self.site_wide_name)
         return renderer
 
     @property
     def parts(self) -> SiteParts | None:
-        if self.parts_name is None:
-            return None
-        parts: SiteParts = getattr(import_module(self.module), self.parts_name)
+        parts: SiteParts | None = self._function(self.parts_name)
         return parts
 
     def render(self, catalog: Catalog) -> list[Artifact]:
