@@ -140,16 +140,6 @@ def is_current(old: Manifest, digest: str, options: BuildOptions) -> bool:
     return present is not None and old.outputs() <= present
 
 
-def unchanged_counts(formats: Sequence[str], manifest: Manifest) -> dict[str, FormatCounts]:
-    """Give the counts of a build that found nothing to do."""
-    counts = {name: FormatCounts() for name in formats}
-    for name, record in manifest.units.items():
-        format_name = name.split(" ", 1)[0]
-        if format_name in counts:
-            counts[format_name].unchanged += len(record.outputs)
-    return counts
-
-
 @dataclass(frozen=True)
 class Plan:
     """Which units are stale, and every unit's key for the new manifest."""
@@ -252,7 +242,7 @@ def build(options: BuildOptions) -> BuildResult:
     seconds["load"] = ticker.seconds
     if current:
         assert old.stamp is not None
-        counts = unchanged_counts(formats, old)
+        counts = count_outputs(formats, old, old, PublishResult((), ()))
         report = ValidationReport((), old.stamp.files)
         return BuildResult(report, formats, old.stamp.recaps, counts=counts, seconds=seconds, current=True)
     with progress.stage("validate") as ticker:

@@ -269,16 +269,22 @@ def write_encoded(documents: Sequence[str], to: str, *options: str) -> list[str]
     return [_write_cache[key] for key in keys]
 
 
-def remembered(keys: Iterable[str]) -> dict[str, str]:
-    """Give the texts stored under those of `keys` that are stored (see `remember`)."""
-    return store.load(keys) if store is not None else {}
+def recall_or_make(keys: Mapping[str, str], make: Callable[[list[str]], Mapping[str, str]]) -> dict[str, str]:
+    """Give a text per name of `keys` (name -> store key): the stored ones, and for the
+    others what `make(their names)` gives, which is stored for next time.
 
-
-def remember(entries: Mapping[str, str]) -> None:
-    """Store texts that cost a conversion and more to make (a feed entry's body, say),
-    under keys their makers derive from every input (see `stored_key`)."""
-    if store is not None and entries:
-        store.save(entries)
+    For texts that cost a conversion and more to make (a feed entry's body, say), under
+    keys their makers derive from every input (see `stored_key`).
+    """
+    stored = store.load(keys.values()) if store is not None else {}
+    texts = {name: stored[key] for name, key in keys.items() if key in stored}
+    missing = [name for name in keys if name not in texts]
+    if missing:
+        made = make(missing)
+        texts.update((name, made[name]) for name in missing)
+        if store is not None:
+            store.save({keys[name]: made[name] for name in missing})
+    return texts
 
 
 def stored_key(*parts: str) -> str:
@@ -292,12 +298,10 @@ def markdown_to(fragments: Sequence[str], to: str, *options: str) -> list[str]:
     Each result is also stored under its Markdown text, so that a later build finds it
     with one lookup instead of decoding the parsed field and encoding it again.
     """
-    keys = {_key("convert", to, *options, fragment): fragment for fragment in dict.fromkeys(fragments)}
-    done = _from_store(keys)
-    missing = [fragment for fragment in keys.values() if fragment not in done]
-    if missing:
-        done.update(zip(missing, write_documents(read_markdown(missing), to, *options), strict=True))
-        if store is not None:
-            new = set(missing)
-            store.save({key: done[fragment] for key, fragment in keys.items() if fragment in new})
+    keys = {fragment: _key("convert", to, *options, fragment) for fragment in dict.fromkeys(fragments)}
+
+    def convert(missing: list[str]) -> dict[str, str]:
+        return dict(zip(missing, write_documents(read_markdown(missing), to, *options), strict=True))
+
+    done = recall_or_make(keys, convert)
     return [done[fragment] for fragment in fragments]

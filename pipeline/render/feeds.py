@@ -33,7 +33,7 @@ from feedgen.util import xml_elem
 from pipeline.manifest import code_fingerprint
 from pipeline.model import Artifact, Person, Recap, Recording, Site
 from pipeline.normalize import Catalog
-from pipeline.pandoc import remember, remembered, stored_key, write_documents
+from pipeline.pandoc import recall_or_make, stored_key, write_documents
 from pipeline.render.document import (
     body_blocks,
     header,
@@ -159,14 +159,15 @@ def build_entries(wanted: set[str], recaps: Sequence[Recap], site: Site) -> list
     links = series_links(chosen, site, recaps)
     keys = {recap.id: stored_key("feed entry", code_fingerprint(), repr((recap, site, links[recap.id])))
             for recap in chosen}
-    stored = remembered(keys.values())
-    bodies = {recap_id: stored[key] for recap_id, key in keys.items() if key in stored}
-    documents = prepare([recap for recap in chosen if recap.id not in bodies], site, recaps)
-    written = write_documents([reader_blocks(doc.recap, body_blocks(doc, recording_with_thumbnail), site)
-                               for doc in documents], "html", *HTML_OPTIONS)
-    for doc, body in zip(documents, written, strict=True):
-        bodies[doc.recap.id] = body
-    remember({keys[doc.recap.id]: bodies[doc.recap.id] for doc in documents})
+
+    def write_bodies(recap_ids: list[str]) -> dict[str, str]:
+        wanted_now = set(recap_ids)
+        documents = prepare([recap for recap in chosen if recap.id in wanted_now], site, recaps)
+        written = write_documents([reader_blocks(doc.recap, body_blocks(doc, recording_with_thumbnail), site)
+                                   for doc in documents], "html", *HTML_OPTIONS)
+        return {doc.recap.id: body for doc, body in zip(documents, written, strict=True)}
+
+    bodies = recall_or_make(keys, write_bodies)
     return [entry_for(recap, bodies[recap.id], site) for recap in chosen]
 
 

@@ -47,7 +47,7 @@ from pipeline.model import (
     TalkLink,
 )
 from pipeline.normalize import Catalog
-from pipeline.pandoc import markdown_to, remember, remembered, stored_key
+from pipeline.pandoc import markdown_to, recall_or_make, stored_key
 from pipeline.render.document import (
     LINK_KINDS,
     TALK_KINDS,
@@ -418,14 +418,16 @@ def talk_lines(catalog: Catalog) -> list[str]:
     site = catalog.site
     keys = {recap.id: stored_key("talks.json lines", code_fingerprint(), repr((recap, site)))
             for recap in catalog.recaps}
-    lines = remembered(keys.values())
-    missing = [recap for recap in catalog.recaps if keys[recap.id] not in lines]
-    html = html_of(talk_fields(missing))
-    made = {keys[recap.id]: "\n".join(map(_ONE_LINE.encode, recap_talks(recap, site, html)))
-            for recap in missing}
-    remember(made)
-    lines.update(made)
-    return [line for recap in catalog.recaps for line in lines[keys[recap.id]].split("\n") if line]
+    by_id = {recap.id: recap for recap in catalog.recaps}
+
+    def encode_talks(recap_ids: list[str]) -> dict[str, str]:
+        missing = [by_id[recap_id] for recap_id in recap_ids]
+        html = html_of(talk_fields(missing))
+        return {recap.id: "\n".join(map(_ONE_LINE.encode, recap_talks(recap, site, html)))
+                for recap in missing}
+
+    lines = recall_or_make(keys, encode_talks)
+    return [line for recap in catalog.recaps for line in lines[recap.id].split("\n") if line]
 
 
 def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
