@@ -122,8 +122,8 @@ def pieces(root: Path, recaps: int, jobs: int) -> dict[str, float]:
 
     parsed = timed("pandoc read (every field)", lambda: pandoc.read_markdown(fields))
     documents = prepare(catalog.recaps, catalog.site)
-    posts = markdown.post_bodies(documents, markdown.FLAVOR_TABLE[catalog.site.markdown_flavor])
-    options = markdown.WRITER_OPTIONS
+    posts = markdown.post_bodies(documents, markdown.FLAVOR_TABLE[catalog.site.markdown_flavor], catalog.site)
+    options = markdown.writer_options(catalog.site)
     timed("pandoc gfm (posts)", lambda: pandoc.write_encoded(posts, markdown.WRITER, *options))
     timed("pandoc html (fields, json)", lambda: pandoc.write_documents(parsed, "html", *HTML_OPTIONS))
     typst_fields = timed("pandoc typst (fields, pdf)", lambda: pandoc.write_documents(parsed, "typst"))

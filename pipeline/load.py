@@ -25,7 +25,8 @@ from typing import Any
 
 import yaml
 
-from pipeline.model import JsonPath, Position, Problem, SourceDoc
+from pipeline.images import load_images
+from pipeline.model import Image, JsonPath, Position, Problem, SourceDoc
 
 MAX_FILE_BYTES = 1_000_000
 """A seed-sized recap is 15 kB; a 200-talk conference fits with room to spare."""
@@ -395,6 +396,8 @@ class ContentSources:
     recaps: tuple[SourceDoc, ...]
     problems: tuple[Problem, ...]
     files_read: int
+    images: Mapping[str, tuple[Image, ...]] = field(default_factory=dict)
+    """Source file (as shown) -> the images kept beside it (see `pipeline.images`)."""
 
 
 def recap_paths(content_dir: Path) -> list[Path]:
@@ -423,11 +426,15 @@ def load_content(content_dir: Path, known: KnownSources | None = None) -> Conten
         loaded[name], found = load_file(path, known)
         problems.extend(found)
     recaps = []
+    images = {}
     paths = recap_paths(content_dir)
     for path in paths:
         doc, found = load_file(path, known)
         problems.extend(found)
         if doc is not None:
             recaps.append(doc)
+            images[doc.file], found = load_images(path, doc.file)
+            problems.extend(found)
     files_read = len(paths) + sum(1 for doc in loaded.values() if doc is not None)
-    return ContentSources(loaded["site"], loaded["people"], tuple(recaps), tuple(problems), files_read)
+    return ContentSources(loaded["site"], loaded["people"], tuple(recaps), tuple(problems), files_read,
+                          images)

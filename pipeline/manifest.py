@@ -123,7 +123,10 @@ def build_digest(content_dir: Path, settings: Mapping[str, Any]) -> str:
     schemas and tools (`code_fingerprint`) and the settings that choose the outputs."""
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
-    for path in (content_dir / "site.yaml", content_dir / "people.yaml", *recap_paths(content_dir)):
+    sources = recap_paths(content_dir)
+    images = sorted(p for source in sources if source.with_suffix("").is_dir()
+                    for p in source.with_suffix("").iterdir())
+    for path in (content_dir / "site.yaml", content_dir / "people.yaml", *sources, *images):
         digest.update(b"\0" + path.relative_to(content_dir).as_posix().encode())
         try:
             digest.update(b"\0" + hashlib.sha256(path.read_bytes()).digest())
@@ -182,6 +185,7 @@ def recap_keys(catalog: Catalog, sources: ContentSources) -> dict[str, str]:
         recap.id: _digest(
             code, site, data_by_id[recap.id],
             {person: people.get(person) for person in recap.people_ids},
+            [(image.name, hashlib.sha256(image.content).hexdigest()) for image in recap.images],
             _series_siblings(recap, catalog.recaps),
         )
         for recap in catalog.recaps

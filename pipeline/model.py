@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
@@ -101,9 +101,40 @@ class Person:
     role: str | None = None
     url: str | None = None
     email: str | None = None
+    site_author: str | None = None
+    """The person's key in the blog's author data file (Hugo `data/authors.yaml`)."""
+
+
+def parse_datetime(text: str) -> datetime:
+    """Parse an RFC 3339 date-time (already format-checked), `Z` included."""
+    return datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+
+
+def parse_moment(text: str) -> datetime:
+    """Parse a date or date-time; a bare date means midnight UTC, for stable feed times."""
+    if len(text) == 10:
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+    return parse_datetime(text)
 
 
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+
+
+_START = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
+
+
+def start_in_url(url: str) -> int | None:
+    """Give the start time a video URL carries (`t=42`, `t=1m30s`, `start=90`, `#t=20m01s`),
+    in seconds, or None."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    fragment = parse_qs(parts.fragment)
+    for value in (*query.get("t", ()), *query.get("start", ()), *fragment.get("t", ())):
+        match = _START.match(value.strip().lower())
+        if match and any(match.groups()):
+            hours, minutes, seconds = (int(part or 0) for part in match.groups())
+            return hours * 3600 + minutes * 60 + seconds
+    return None
 
 
 @dataclass(frozen=True)
@@ -112,6 +143,13 @@ class Recording:
     duration: timedelta | None = None
     duration_text: str | None = None
     uploaded: date | None = None
+    description: str | None = None
+    """A sentence of its own for video listings (else one is taken from the summary)."""
+
+    @cached_property
+    def start(self) -> int | None:
+        """Give where to start watching, in seconds (from the URL's `t=`), or None."""
+        return start_in_url(self.url)
 
     @cached_property
     def youtube_id(self) -> str | None:
@@ -129,6 +167,16 @@ class Recording:
             elif len(path.parts) == 3 and path.parts[1] in ("embed", "live", "shorts", "v"):
                 candidate = path.parts[2]
         return candidate if candidate and _YOUTUBE_ID.match(candidate) else None
+
+
+@dataclass(frozen=True)
+class Video:
+    """A recording with what lists of videos show: what was recorded and its prose."""
+
+    title: str
+    recording: Recording
+    summary: str
+    """Markdown describing what was recorded (a talk summary, a section body)."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +261,15 @@ class NextMeeting:
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image file kept beside a recap's source, checked to be PNG, JPEG, WebP or GIF."""
+
+    name: str
+    media_type: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Recap:
     """One recap, normalized: people resolved, dates parsed, computed fields filled in."""
 
@@ -238,10 +295,34 @@ class Recap:
     closing: str | None = None
     next_meeting: NextMeeting | None = None
     related: tuple[Link, ...] = ()
+    description: str | None = None
+    """A short meta description of its own (else one is made from the summary)."""
+    aliases: tuple[str, ...] = ()
+    """Old site-relative URLs of the post, which keep working (Hugo `aliases`)."""
+    cover: str | None = None
+    """The name of the cover image among `images`."""
+    images: tuple[Image, ...] = ()
+    """Local images kept beside the source, which travel with the post."""
+    params: tuple[tuple[str, str | int | float | bool], ...] = ()
+    """Front-matter params of the recap's own, added to the site's."""
     word_count: int = 0
     reading_time_minutes: int = 1
     people_ids: tuple[str, ...] = ()
     """Every registry id the recap mentions, sorted."""
+
+    @property
+    def videos(self) -> tuple[Video, ...]:
+        """Give every recording in reading order: the meeting's, each section's, each talk's."""
+        videos = []
+        if self.recording:
+            name = self.event.name if self.event else self.title
+            videos.append(Video(f"{name}: full recording", self.recording, self.intro or self.summary))
+        videos += [Video(s.title, s.recording, s.body) for s in self.sections if s.recording]
+        videos += [Video(t.title, t.recording, t.summary) for t in self.talks if t.recording]
+        return tuple(videos)
+
+    def image(self, name: str) -> Image | None:
+        return next((image for image in self.images if image.name == name), None)
 
     @property
     def speakers(self) -> tuple[Person, ...]:
@@ -255,42 +336,40 @@ class Recap:
         return tuple(seen.values())
 
 
+WRITTEN_PARAMS = frozenset({"author", "authors", "readingTime", "wordCount", "series", "videoSchema",
+                            "jsonLd", "cover", "images"})
+"""The front-matter params the Markdown renderer writes itself, which settings cannot set."""
+
 MARKDOWN_FLAVORS = ("hugo", "jekyll", "gfm")
 """The Markdown dialects a post can be written in (see `pipeline.render.markdown`)."""
 
 
 @dataclass(frozen=True)
 class Site:
+    """Site-wide settings (content/site.yaml); where outputs go is `pipeline.routes`' job."""
+
     title: str
     base_url: str
     language: str
     description: str | None = None
     default_author: str | None = None
+    community: str | None = None
+    """The community the recaps are about, the organizer of its meetings (JSON-LD)."""
     blog_path: str = "blog/"
+    """The posts' section: the content folder of a Hugo site, and `:section` in permalinks."""
+    permalink: str | None = None
+    """A post's URL path with Hugo's tokens, e.g. `/:year/:month/:day/:slug/`."""
+    files_path: str = ""
+    """Where handouts, feeds, JSON and calendars are served below the base URL."""
     feed_limit: int = 20
     markdown_flavor: str = "hugo"
+    markdown_wrap: int | None = 80
+    """Prose line width of posts; None keeps one line per paragraph."""
+    markdown_url: bool | None = None
+    """Write `url:` into Hugo front matter; None: only when there is no `permalink`."""
+    params: tuple[tuple[str, str | int | float | bool], ...] = ()
+    """Front-matter params every post carries (e.g. a theme's `thumbnailRatio`)."""
     paper: str = "a4"
-
-    def post_path(self, recap: Recap) -> str:
-        """Give where a recap's post lives on the site: /<blog path>yyyy/mmdd-slug/."""
-        return f"/{self.blog_path}{recap_path(recap)}/"
-
-    def post_url(self, recap: Recap) -> str:
-        """Give the canonical URL of a recap's post: the base URL and the post's path."""
-        return self.url(self.post_path(recap))
-
-    def url(self, path: str) -> str:
-        """Give the absolute URL of a published output, e.g. `feeds/atom.xml`."""
-        return self.base_url + path.lstrip("/")
-
-    def pdf_url(self, recap: Recap) -> str:
-        """Give where the recap's handout (`dist/pdf/<slug>.pdf`) is served."""
-        return self.url(f"pdf/{recap.slug}.pdf")
-
-
-def recap_path(recap: Recap) -> str:
-    """Give `yyyy/mmdd-slug`, the post's place under the blog path (the seed site's convention)."""
-    return f"{recap.date:%Y}/{recap.date:%m%d}-{recap.slug}"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pipeline.model import (
     CallToAction,
     DisplayZone,
     Event,
+    Image,
     Link,
     NextMeeting,
     Person,
@@ -28,8 +29,9 @@ from pipeline.model import (
     Site,
     Talk,
     TalkLink,
+    parse_datetime,
+    parse_moment,
 )
-from pipeline.validate import parse_datetime, parse_moment
 
 WORDS_PER_MINUTE = 220
 """A common figure for reading prose on screen; Hugo uses 212, Medium 265."""
@@ -58,15 +60,23 @@ def parse_duration(text: str) -> timedelta:
 
 
 def site_from(data: Mapping[str, Any]) -> Site:
+    markdown = data.get("markdown", {})
+    wrap = markdown.get("wrap", 80)
     return Site(
         title=data["title"],
         base_url=data["base_url"],
         language=data["language"],
         description=data.get("description"),
         default_author=data.get("default_author"),
+        community=data.get("community"),
         blog_path=data.get("blog_path", "blog/"),
+        permalink=data.get("permalink"),
+        files_path=data.get("files_path", ""),
         feed_limit=data.get("feeds", {}).get("limit", 20),
-        markdown_flavor=data.get("markdown", {}).get("flavor", "hugo"),
+        markdown_flavor=markdown.get("flavor", "hugo"),
+        markdown_wrap=None if wrap == "none" else wrap,
+        markdown_url=markdown.get("url"),
+        params=tuple(sorted(markdown.get("params", {}).items())),
         paper=data.get("pdf", {}).get("paper", "a4"),
     )
 
@@ -102,6 +112,7 @@ def recording_from(data: Mapping[str, Any] | None) -> Recording | None:
         duration=parse_duration(duration) if duration else None,
         duration_text=duration,
         uploaded=date.fromisoformat(uploaded) if uploaded else None,
+        description=data.get("description"),
     )
 
 
@@ -172,7 +183,8 @@ def count_words(texts: Iterator[str]) -> int:
     return sum(len(_WORD.findall(text)) for text in texts)
 
 
-def recap_from(data: Mapping[str, Any], source_file: str, people: Mapping[str, Person]) -> Recap:
+def recap_from(data: Mapping[str, Any], source_file: str, people: Mapping[str, Person],
+               images: tuple[Image, ...] = ()) -> Recap:
     """Build one `Recap` from validated source data."""
     resolver = _Resolver(people)
     published = date.fromisoformat(data["date"])
@@ -208,6 +220,11 @@ def recap_from(data: Mapping[str, Any], source_file: str, people: Mapping[str, P
         closing=data.get("closing"),
         next_meeting=next_meeting_from(data.get("next_meeting")),
         related=tuple(Link(**link) for link in data.get("related", ())),
+        description=data.get("description"),
+        aliases=tuple(data.get("aliases", ())),
+        cover=data.get("cover"),
+        images=images,
+        params=tuple(sorted(data.get("params", {}).items())),
         word_count=words,
         reading_time_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
         people_ids=tuple(sorted(resolver.used)),
@@ -218,7 +235,8 @@ def normalize(sources: ContentSources) -> Catalog:
     """Build the catalog from validated sources; recaps sorted newest first, then by slug."""
     assert sources.site is not None and sources.people is not None, "validate first"
     people = people_from(sources.people.data)
-    recaps = [recap_from(doc.data, doc.file, people) for doc in sources.recaps]
+    recaps = [recap_from(doc.data, doc.file, people, sources.images.get(doc.file, ()))
+              for doc in sources.recaps]
     # Newest first is the order of every feed and index; the slug breaks ties so that the
     # order never depends on file-system listing order.
     recaps.sort(key=lambda recap: (-recap.date.toordinal(), recap.slug))

@@ -3,20 +3,25 @@
 Recap text comes from many contributors. After pandoc has read it (raw passthrough off),
 the AST is sanitized: raw content becomes literal text, attributes (`typst:` ones
 included) are dropped, links keep only web, mail, fragment and relative URLs, images only
-web URLs. Every output format is written from this AST, so the policy lives in one place.
+web URLs and the bare names of images kept beside the source, which each format then
+points at its own copy (`local_images`). Every output format is written from this AST,
+so the policy lives in one place.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 Block = dict[str, Any]
 Inline = dict[str, Any]
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:|#|/(?!/)|[A-Za-z0-9._~-]+(/|$|#|\?))", re.IGNORECASE)
-SAFE_IMAGE = re.compile(r"^https?://", re.IGNORECASE)
+SAFE_IMAGE = re.compile(
+    r"^(https?://|[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.(png|jpe?g|webp|gif)$)", re.IGNORECASE)
+"""Web images, and plain file names of images kept beside the source (`local_images`)."""
+_WEB = re.compile(r"^https?://", re.IGNORECASE)
 
 
 _NO_ATTR: list[Any] = ["", [], []]
@@ -167,3 +172,27 @@ def sanitize_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
     """Give `blocks` with raw content as text, attributes dropped and unsafe URLs removed."""
     for block in blocks:
         yield from _sanitize_block(block)
+
+
+ImageResolver = Callable[[str], str | None]
+"""Gives where a local image (by name) is, for one output; None: it is not there."""
+
+
+def local_images(node: Any, resolve: ImageResolver) -> Any:
+    """Give `node` (blocks, a block, inlines) with each local image pointed where `resolve`
+    says, or shown as its alt text where it says None; web images stay as they are."""
+    if isinstance(node, list):
+        out: list[Any] = []
+        for item in node:
+            replaced = local_images(item, resolve)
+            out.extend(replaced if isinstance(item, dict) and isinstance(replaced, list) else [replaced])
+        return out
+    if not isinstance(node, dict) or "c" not in node:
+        return node
+    if node["t"] == "Image" and not _WEB.match(node["c"][2][0]):
+        attr, content, (name, title) = node["c"]
+        target = resolve(name)
+        if target is None:
+            return [{"t": "Str", "c": _text_of(content) or "[image]"}]
+        return {"t": "Image", "c": [attr, content, [target, title]]}
+    return {"t": node["t"], "c": local_images(node["c"], resolve)}

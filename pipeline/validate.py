@@ -12,16 +12,19 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import EnvironmentProblem
+from pipeline.images import reference_problems as image_references
 from pipeline.load import ContentSources
-from pipeline.model import JsonPath, Problem, SourceDoc
+from pipeline.model import JsonPath, Problem, SourceDoc, parse_datetime, parse_moment
+from pipeline.normalize import site_from
 from pipeline.schema_errors import translate
+from pipeline.url_rules import params_problems, permalink_problems, url_problems
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator
@@ -179,9 +182,10 @@ def reference_problems(recaps: list[SourceDoc], people: SourceDoc | None,
 
 
 def uniqueness_problems(recaps: list[SourceDoc]) -> list[Problem]:
-    """Check that no two recaps share an id or a slug (feeds and file names depend on it)."""
+    """Check that no two recaps share an id (feed readers know an entry by it); post URLs
+    are checked by `url_rules`."""
     problems = []
-    for key in ("id", "slug"):
+    for key in ("id",):
         first_seen: dict[str, SourceDoc] = {}
         for doc in recaps:
             value = doc.data[key]
@@ -245,18 +249,6 @@ def format_offset(moment: datetime) -> str:
     return moment.isoformat()[-6:] if moment.utcoffset() else "+00:00"
 
 
-def parse_datetime(text: str) -> datetime:
-    """Parse an RFC 3339 date-time (already format-checked), `Z` included."""
-    return datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
-
-
-def parse_moment(text: str) -> datetime:
-    """Parse a date or date-time; a bare date means midnight UTC, for stable feed times."""
-    if len(text) == 10:
-        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
-    return parse_datetime(text)
-
-
 def time_problems(doc: SourceDoc) -> list[Problem]:
     """Check dates that must follow each other and the next meeting's time zones."""
     recap = doc.data
@@ -297,6 +289,18 @@ def time_problems(doc: SourceDoc) -> list[Problem]:
     return problems
 
 
+def site_problems(recaps: list[SourceDoc], site_doc: SourceDoc | None) -> list[Problem]:
+    """Check the rules that need the site's settings: permalinks, unique URLs, params."""
+    if site_doc is None:
+        return []
+    problems = permalink_problems(site_doc)
+    params = [(site_doc, ("markdown", "params")), *((doc, ("params",)) for doc in recaps)]
+    problems += params_problems(params)
+    if not problems:
+        problems += url_problems(recaps, site_from(site_doc.data))
+    return problems
+
+
 def single_file_problems(doc: SourceDoc, schema: str) -> list[Problem]:
     """Give the problems one file has on its own; none for bytes that passed before."""
     if doc.checked:
@@ -322,6 +326,8 @@ def validate_sources(sources: ContentSources) -> ValidationReport:
     problems.extend(reference_problems(valid_recaps, valid["people"], valid["site"]))
     problems.extend(uniqueness_problems(valid_recaps))
     problems.extend(series_problems(valid_recaps))
+    problems.extend(site_problems(valid_recaps, valid["site"]))
     for doc in valid_recaps:
         problems.extend(time_problems(doc))
+        problems.extend(image_references(doc, sources.images.get(doc.file, ())))
     return ValidationReport(tuple(sorted(set(problems))), sources.files_read)

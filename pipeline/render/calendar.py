@@ -28,7 +28,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import cache
-from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, Timezone
@@ -37,6 +36,7 @@ from pipeline.model import Artifact, NextMeeting, Recap, Site
 from pipeline.normalize import Catalog
 from pipeline.render.document import meeting_sentence
 from pipeline.render.structured_data import meeting_name, meeting_start
+from pipeline.routes import MEETINGS_CALENDAR, Routes
 
 FORMAT = "calendar"
 
@@ -52,7 +52,7 @@ def description(recap: Recap, meeting: NextMeeting, site: Site) -> str:
     lines = [meeting_sentence(meeting)]
     if meeting.registration_url:
         lines.append(f"Register: {meeting.registration_url}")
-    lines.append(f"Announced in “{recap.title}”: {site.post_url(recap)}")
+    lines.append(f"Announced in “{recap.title}”: {Routes(site).post_url(recap)}")
     return "\n\n".join(lines)
 
 
@@ -80,7 +80,7 @@ def calendar_of(recaps: Sequence[Recap], site: Site, name: str, path: str) -> by
     VTIMEZONE per zone (sorted, so the bytes never depend on set order)."""
     calendar = Calendar.new(
         prodid=f"-//recap-pipeline//{site.title}//{site.language.upper()}",
-        uid=str(uuid.uuid5(uuid.NAMESPACE_URL, site.url(path))),
+        uid=str(uuid.uuid5(uuid.NAMESPACE_URL, Routes(site).file_url(path))),
         name=name,
         method="PUBLISH",
         calscale="GREGORIAN",
@@ -129,22 +129,22 @@ def _start_of(recap: Recap) -> datetime:
 def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     """Give one invite per recap that announces a next meeting."""
     site = catalog.site
+    routes = Routes(site)
     artifacts = []
     for recap in recaps:
         if recap.next_meeting:
-            path = f"calendar/{recap.slug}.ics"
+            path = routes.calendar(recap)
             name = meeting_name(recap.next_meeting, site)
             ical = calendar_of([recap], site, name, path)
-            artifacts.append(Artifact(PurePosixPath(path), ical, FORMAT, recap.id))
+            artifacts.append(Artifact(routes.file(path), ical, FORMAT, recap.id))
     return artifacts
 
 
 def render_site(catalog: Catalog) -> list[Artifact]:
     """Give meetings.ics, the upcoming meetings of every recap."""
     site = catalog.site
-    path = "calendar/meetings.ics"
-    ical = calendar_of(upcoming(catalog), site, f"{site.title}: meetings", path)
-    return [Artifact(PurePosixPath(path), ical, FORMAT)]
+    ical = calendar_of(upcoming(catalog), site, f"{site.title}: meetings", MEETINGS_CALENDAR)
+    return [Artifact(Routes(site).file(MEETINGS_CALENDAR), ical, FORMAT)]
 
 
 def render(catalog: Catalog) -> list[Artifact]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline.model import NextMeeting, Person, Recap, Recording, Site, Talk
 from pipeline.pandoc import read_markdown
+from pipeline.routes import Routes
 from pipeline.sanitize import Block, Inline
 
 TALK_KINDS = {
@@ -172,7 +173,7 @@ def series_links(recaps: Sequence[Recap], site: Site, published: Sequence[Recap]
             parts.setdefault(other.series.id, []).append(other)
     return {
         recap.id: () if recap.series is None else tuple(sorted(
-            (other.series.part, other.title, site.post_url(other))
+            (other.series.part, other.title, Routes(site).post_url(other))
             for other in parts.get(recap.series.id, ())
             if other.series is not None and other.id != recap.id
         ))
@@ -202,12 +203,41 @@ def _speakers_line(label: str, people: Sequence[Person]) -> Block:
     return para(strong(text(f"{label}:")), {"t": "Space"}, text(", ".join(map(person_label, people))))
 
 
+def names_in(people: Sequence[Person], prose: str) -> bool:
+    """Say whether the prose already names every one of the people."""
+    return all(person.name in prose for person in people)
+
+
+def talk_line(talk: Talk) -> str:
+    """Give the line under a talk's heading: what it was, where, and who spoke when the
+    summary does not already name them ("Panel at Cloud Native Rust Day.")."""
+    kind = TALK_KINDS[talk.kind]
+    if talk.track and kind.lower() in talk.track.lower():
+        line = talk.track[0].upper() + talk.track[1:]  # "KubeCon EU keynote", not "Keynote · ..."
+    elif talk.track:
+        line = f"{kind} at {talk.track}"
+    else:
+        line = kind
+    if not names_in(talk.speakers, talk.summary):
+        joiner = "with" if talk.kind in ("panel", "fireside") else "by"
+        line += f" {joiner} " + _and(list(map(person_label, talk.speakers)))
+    return line + "."
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def heading_text(title: str) -> str:
+    """Give a title as a heading: trailing `.,;:` go (linters and readers expect none)."""
+    return title.rstrip(".,;: ") or title
+
+
 def _talk_blocks(talk: Talk, doc: RecapDocument, recording_style: RecordingStyle) -> Iterator[Block]:
-    yield header(2, text(talk.title))
-    meta = " · ".join(part for part in (TALK_KINDS[talk.kind], talk.track) if part)
-    yield para(emph(text(meta)))
-    label = "Speaker" if len(talk.speakers) == 1 else ("Panelists" if talk.kind == "panel" else "Speakers")
-    yield _speakers_line(label, talk.speakers)
+    yield header(2, text(heading_text(talk.title)))
+    line = talk_line(talk)
+    if line != f"{TALK_KINDS[talk.kind]}.":  # "Talk." alone tells a reader nothing
+        yield para(text(line))
     yield from doc.markdown[talk.summary]
     if talk.takeaways:
         yield para(text(talk.takeaways_intro or "Takeaways:"))
@@ -242,8 +272,8 @@ def body_blocks(doc: RecapDocument, recording_style: RecordingStyle) -> list[Blo
                 inner[0] = {"t": "Para", "c": lead + inner[0]["c"]}
             blocks.append({"t": "BlockQuote", "c": inner})
     for section in recap.sections:
-        blocks.append(header(2, text(section.title)))
-        if section.guests:
+        blocks.append(header(2, text(heading_text(section.title))))
+        if section.guests and not names_in(section.guests, section.body):
             blocks.append(_speakers_line("With", section.guests))
         blocks.extend(doc.markdown[section.body])
         if section.recording:
@@ -269,10 +299,19 @@ def body_blocks(doc: RecapDocument, recording_style: RecordingStyle) -> list[Blo
     return blocks
 
 
-def _series_blocks(doc: RecapDocument) -> Iterator[Block]:
-    series = doc.recap.series
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def series_sentence(recap: Recap) -> str:
+    """Give "This is part 1 of the two-part series “May Community Meeting Recap”."."""
+    series = recap.series
     assert series is not None
-    yield para(emph(text(f"Part {series.part} of {series.parts} of {series.name}.")))
+    count = _NUMBER_WORDS[series.parts - 1] if series.parts <= len(_NUMBER_WORDS) else str(series.parts)
+    return f"This is part {series.part} of the {count}-part series “{series.name}”."
+
+
+def _series_blocks(doc: RecapDocument) -> Iterator[Block]:
+    yield para(text(series_sentence(doc.recap)))
     if doc.series_links:
         yield bullet_list(
             [{"t": "Plain", "c": [*text(f"Part {part}:"), {"t": "Space"}, link(text(title), url)]}]

@@ -23,7 +23,6 @@ import json
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urljoin
 
@@ -46,7 +45,8 @@ from pipeline.render.document import (
     text,
 )
 from pipeline.render.feed_checks import check_feed
-from pipeline.sanitize import Block
+from pipeline.routes import Routes
+from pipeline.sanitize import Block, local_images
 
 FORMAT = "feeds"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -86,7 +86,7 @@ class Channel:
 
     def self_url(self, site: Site, name: str) -> str:
         """Give the absolute URL of one of the channel's files (`atom.xml`, ...)."""
-        return site.url(f"{self.folder}{name}")
+        return Routes(site).file_url(f"{self.folder}{name}")
 
     @property
     def updated(self) -> datetime:
@@ -123,21 +123,22 @@ def render(catalog: Catalog, parts: Collection[str] | None = None) -> list[Artif
 def channel_specs(catalog: Catalog) -> Iterator[tuple[str, str, str, list[Recap]]]:
     """Yield (folder, title, description, recaps) for the site feed, each tag, each series."""
     site, recaps = catalog.site, catalog.recaps
-    yield "feeds/", site.title, site.description or site.title, list(recaps)
+    yield Routes.feed_folder("site"), site.title, site.description or site.title, list(recaps)
     for tag in sorted({tag for recap in recaps for tag in recap.tags}):
         tagged = [recap for recap in recaps if tag in recap.tags]
-        yield f"feeds/tags/{tag}/", f"{site.title}: {tag}", f"Recaps tagged “{tag}”.", tagged
+        yield Routes.feed_folder("tags", tag), f"{site.title}: {tag}", f"Recaps tagged “{tag}”.", tagged
     for series_id in sorted({recap.series.id for recap in recaps if recap.series}):
         parts = [recap for recap in recaps if recap.series and recap.series.id == series_id]
         name = parts[0].series.name if parts[0].series else series_id
-        yield f"feeds/series/{series_id}/", f"{site.title}: {name}", f"Every part of {name}.", parts
+        folder = Routes.feed_folder("series", series_id)
+        yield folder, f"{site.title}: {name}", f"Every part of {name}.", parts
 
 
 def channel_artifacts(channel: Channel, site: Site) -> list[Artifact]:
     """Give the channel's three files; their bytes depend on nothing but the channel."""
 
     def artifact(name: str, content: bytes) -> Artifact:
-        return Artifact(PurePosixPath(f"{channel.folder}{name}"), content, FORMAT, part=channel.folder)
+        return Artifact(Routes(site).file(f"{channel.folder}{name}"), content, FORMAT, part=channel.folder)
 
     return [
         artifact("atom.xml", atom_feed(channel, site)),
@@ -173,18 +174,19 @@ def build_entries(wanted: set[str], recaps: Sequence[Recap], site: Site) -> list
 
 def entry_for(recap: Recap, content_html: str, site: Site) -> Entry:
     """Give the entry of one recap, published at midnight UTC of its date (as `updated` reads a bare date)."""
+    routes = Routes(site)
     return Entry(
         id=recap.id,
         title=recap.title,
-        url=site.post_url(recap),
+        url=routes.post_url(recap),
         published=datetime.combine(recap.date, time(), tzinfo=UTC),
         updated=recap.updated,
         authors=recap.authors,
         tags=recap.tags,
         summary=recap.summary,
         content_html=content_html,
-        handout_url=site.pdf_url(recap),
-        image=next(thumbnails(recap), None),
+        handout_url=routes.file_url(routes.pdf(recap)),
+        image=routes.image_url(recap, recap.cover) if recap.cover else next(thumbnails(recap), None),
     )
 
 
@@ -221,10 +223,12 @@ def reader_blocks(recap: Recap, blocks: list[Block], site: Site) -> list[Block]:
     entries on one page, so `#fn1` anchors and pandoc's per-line code anchors would jump
     nowhere or into another entry; the W3C validator flags any of them as relative.
     """
+    routes = Routes(site)
     handout = para(strong(text("Handout:")), {"t": "Space"}, link(text(f"{recap.title} (PDF)"),
-                                                                   site.pdf_url(recap)))
+                                                                   routes.file_url(routes.pdf(recap))))
     notes: list[Any] = []
-    post_url = site.post_url(recap)
+    post_url = routes.post_url(recap)
+    blocks = local_images(blocks, routes.image_resolver(recap, absolute=True))
 
     def visit(node: Any) -> Any:
         if isinstance(node, list):
@@ -267,7 +271,7 @@ def _generator(channel: Channel, site: Site, name: str, kind: str) -> FeedGenera
     feed.generator("recap-pipeline")
     feed.link(href=channel.self_url(site, name), rel="self", type=kind)
     # Last: RSS's channel <link> is the last link given, and it must be the home page.
-    feed.link(href=site.url(site.blog_path), rel="alternate", type="text/html")
+    feed.link(href=Routes(site).blog_url, rel="alternate", type="text/html")
     return feed
 
 
@@ -276,7 +280,7 @@ def atom_feed(channel: Channel, site: Site) -> bytes:
     feed unless every entry names one: true of every recap, but vacuous for an empty feed."""
     feed = _generator(channel, site, "atom.xml", "application/atom+xml")
     feed.id(channel.self_url(site, "atom.xml"))
-    feed.author(name=site.title, uri=site.url(site.blog_path))
+    feed.author(name=site.title, uri=Routes(site).blog_url)
     feed.register_extension("links", _NoFeedLinks, _EntryLinks, atom=True, rss=False)
     for item in channel.entries:
         entry = feed.add_entry(order="append")
@@ -359,11 +363,11 @@ def json_feed(channel: Channel, site: Site) -> bytes:
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
         "title": channel.title,
-        "home_page_url": site.url(site.blog_path),
+        "home_page_url": Routes(site).blog_url,
         "feed_url": channel.self_url(site, "feed.json"),
         "description": channel.description,
         "language": site.language,
-        "authors": [{"name": site.title, "url": site.url(site.blog_path)}],
+        "authors": [{"name": site.title, "url": Routes(site).blog_url}],
     }
     feed["items"] = [_json_item(entry) for entry in channel.entries]
     return (json.dumps(feed, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -6,20 +6,18 @@ full records, every Markdown field next to its HTML (`summary` and `summary_html
 computed figures and the URLs of the recap's other outputs. Every file says its
 `schema_version`; `schema/export.schema.json` describes them all.
 
-Output, under `json/`:
-  recaps/<slug>.json   one recap                  index.json   every recap, newest first
+Output, under `json/` of the site's files (`pipeline.routes`; `<key>` is `yyyy-mm-dd-slug`):
+  recaps/<key>.json    one recap                  index.json   every recap, newest first
   people.json          people keyed by `key`      talks.json   every talk, for search
-  ld/<slug>.jsonld     schema.org structured data (see `structured_data`)
+  ld/<key>.jsonld      schema.org structured data (see `structured_data`)
 
 Shape rules, so that consumers need no guessing: every key is always present, `null` when
 the recap does not say, `[]` when a list is empty. A person's `key` is their registry id,
 or `inline:<name>` for a one-off person written inline (never a valid registry id, so the
 two cannot collide); inline people with the same name are taken to be one person.
 
-The URLs assume the other formats are published next to these files, at the paths their
-renderers write: the post (`Site.post_url`), the handout (`Site.pdf_url`), the feeds
-(`feeds/{atom.xml,rss.xml,feed.json}`, per tag under `feeds/tags/<tag>/`, per series under
-`feeds/series/<id>/`) and the calendar invite (`calendar/<slug>.ics`).
+Every URL comes from `pipeline.routes`, which also says where each output is written, so
+a link here names a file the build published.
 """
 
 from __future__ import annotations
@@ -66,8 +64,10 @@ from pipeline.render.structured_data import (
     meeting_name,
     meeting_online,
     meeting_start,
+    meta_description,
     thumbnail_url,
 )
+from pipeline.routes import JSON_INDEX, JSON_PEOPLE, JSON_TALKS, Routes
 
 SCHEMA_VERSION = "1.0"
 """Bumped in its minor part when fields are added, in its major part when any changes."""
@@ -116,11 +116,11 @@ def encode_by_line(document: Record, encoded: Mapping[str, Sequence[str]] | None
     return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
 
 
-def artifact(path: str, document: Record, recap: Recap | None = None,
+def artifact(path: PurePosixPath, document: Record, recap: Recap | None = None,
              encoded: Mapping[str, Sequence[str]] | None = None) -> Artifact:
     """Give a document as an output of `recap`, or (None) a site-wide one."""
     content = encode_by_line(document, encoded)
-    return Artifact(PurePosixPath(path), content, FORMAT, recap.id if recap else None)
+    return Artifact(path, content, FORMAT, recap.id if recap else None)
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -140,6 +140,22 @@ def html_of(fields: Iterable[str]) -> dict[str, str]:
     """Convert Markdown fields to HTML, in one batched (and cached) pandoc call."""
     unique = list(dict.fromkeys(fields))
     return dict(zip(unique, markdown_to(unique, "html", *HTML_OPTIONS), strict=True)) if unique else {}
+
+
+def with_image_urls(html: Html, recap: Recap, site: Site) -> Html:
+    """Give the recap's HTML with its own images at their absolute URLs: a field is
+    converted once for every recap that has its text, so the names are placed here.
+    Image names are plain file names, so `src="name"` is all pandoc can have written."""
+    if not recap.images:
+        return html
+    routes = Routes(site)
+    placed = {}
+    for field in markdown_fields(recap):
+        text = html[field]
+        for image in recap.images:
+            text = text.replace(f'src="{image.name}"', f'src="{routes.image_url(recap, image.name)}"')
+        placed[field] = text
+    return placed
 
 
 # --- parts --------------------------------------------------------------------------------
@@ -179,25 +195,26 @@ def recording_record(recording: Recording | None) -> Record | None:
 def recap_ref(recap: Recap, site: Site) -> Record:
     """Give what another record needs to name and link a recap."""
     return {"id": recap.id, "slug": recap.slug, "title": recap.title, "date": recap.date.isoformat(),
-            "url": site.post_url(recap)}
-
-
-def feed_set(site: Site, folder: str) -> Record:
-    return {name: site.url(f"{folder}{file}") for name, file in
-            (("atom", "atom.xml"), ("rss", "rss.xml"), ("json", "feed.json"))}
+            "url": Routes(site).post_url(recap)}
 
 
 def urls(recap: Recap, site: Site) -> Record:
-    """Give the URLs of every output made from the recap."""
+    """Give the URLs of every output made from the recap, its old URLs and its images."""
+    routes = Routes(site)
     return {
-        "post": site.post_url(recap),
-        "pdf": site.pdf_url(recap),
-        "json": site.url(f"json/recaps/{recap.slug}.json"),
-        "json_ld": site.url(f"json/ld/{recap.slug}.jsonld"),
-        "calendar": site.url(f"calendar/{recap.slug}.ics") if recap.next_meeting else None,
-        "feeds": feed_set(site, "feeds/"),
-        "tag_feeds": [{"tag": tag, **feed_set(site, f"feeds/tags/{tag}/")} for tag in recap.tags],
-        "series_feed": feed_set(site, f"feeds/series/{recap.series.id}/") if recap.series else None,
+        "post": routes.post_url(recap),
+        "aliases": [routes.url(alias) for alias in recap.aliases],
+        "pdf": routes.file_url(routes.pdf(recap)),
+        "json": routes.file_url(routes.recap_json(recap)),
+        "json_ld": routes.file_url(routes.json_ld(recap)),
+        "calendar": routes.file_url(routes.calendar(recap)) if recap.next_meeting else None,
+        "cover": routes.image_url(recap, recap.cover) if recap.cover else None,
+        "images": [routes.image_url(recap, image.name) for image in recap.images],
+        "feeds": routes.feed_urls(routes.feed_folder("site")),
+        "tag_feeds": [{"tag": tag, **routes.feed_urls(routes.feed_folder("tags", tag))}
+                      for tag in recap.tags],
+        "series_feed": (routes.feed_urls(routes.feed_folder("series", recap.series.id))
+                        if recap.series else None),
     }
 
 
@@ -254,7 +271,7 @@ def meeting_record(recap: Recap, meeting: NextMeeting, site: Site) -> Record:
         "online": meeting_online(recap), "registration_url": meeting.registration_url,
         "display_zones": zones, "times_text": meeting_times(meeting),
         "sentence": meeting_sentence(meeting),
-        "calendar_url": site.url(f"calendar/{recap.slug}.ics"),
+        "calendar_url": Routes(site).file_url(Routes.calendar(recap)),
     }
 
 
@@ -301,7 +318,7 @@ def recap_export(recap: Recap, catalog: Catalog, html: Html) -> Record:
         "schema_version": SCHEMA_VERSION,
         "id": recap.id, "kind": recap.kind, "title": recap.title, "slug": recap.slug,
         "date": recap.date.isoformat(), "updated": recap.updated.isoformat(),
-        "summary": recap.summary, "tags": list(recap.tags),
+        "summary": recap.summary, "description": meta_description(recap), "tags": list(recap.tags),
         "authors": [person_record(p) for p in recap.authors],
         "speakers": [person_record(p) for p in recap.speakers],
         "series": series_record(recap, catalog),
@@ -328,7 +345,7 @@ def index_entry(recap: Recap, site: Site) -> Record:
     return {
         "id": recap.id, "kind": recap.kind, "slug": recap.slug, "title": recap.title,
         "date": recap.date.isoformat(), "updated": recap.updated.isoformat(),
-        "summary": recap.summary, "tags": list(recap.tags),
+        "summary": recap.summary, "description": meta_description(recap), "tags": list(recap.tags),
         "authors": [person_key(p) for p in recap.authors],
         "series": None if recap.series is None else {
             "id": recap.series.id, "name": recap.series.name,
@@ -348,8 +365,8 @@ def index_export(catalog: Catalog) -> Record:
         "site": {"title": site.title, "description": site.description, "base_url": site.base_url,
                  "language": site.language},
         "recaps": [index_entry(recap, site) for recap in catalog.recaps],
-        "people_url": site.url("json/people.json"),
-        "talks_url": site.url("json/talks.json"),
+        "people_url": Routes(site).file_url(JSON_PEOPLE),
+        "talks_url": Routes(site).file_url(JSON_TALKS),
     }
 
 
@@ -407,8 +424,10 @@ def talk_fields(recaps: Iterable[Recap]) -> Iterator[str]:
 def talks_export(catalog: Catalog) -> Record:
     """Give every talk of every published recap, newest recap first, in reading order."""
     html = html_of(talk_fields(catalog.recaps))
+    site = catalog.site
     return {"schema_version": SCHEMA_VERSION,
-            "talks": [talk for recap in catalog.recaps for talk in recap_talks(recap, catalog.site, html)]}
+            "talks": [talk for recap in catalog.recaps
+                      for talk in recap_talks(recap, site, with_image_urls(html, recap, site))]}
 
 
 def talk_lines(catalog: Catalog) -> list[str]:
@@ -423,7 +442,8 @@ def talk_lines(catalog: Catalog) -> list[str]:
     def encode_talks(recap_ids: list[str]) -> dict[str, str]:
         missing = [by_id[recap_id] for recap_id in recap_ids]
         html = html_of(talk_fields(missing))
-        return {recap.id: "\n".join(map(_ONE_LINE.encode, recap_talks(recap, site, html)))
+        return {recap.id: "\n".join(map(_ONE_LINE.encode,
+                                         recap_talks(recap, site, with_image_urls(html, recap, site))))
                 for recap in missing}
 
     lines = recall_or_make(keys, encode_talks)
@@ -433,21 +453,23 @@ def talk_lines(catalog: Catalog) -> list[str]:
 def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     """Give the export and the JSON-LD of each of `recaps`."""
     html = html_of(field for recap in recaps for field in markdown_fields(recap))
+    routes = Routes(catalog.site)
     artifacts = []
     for recap in recaps:
-        export = recap_export(recap, catalog, html)
-        artifacts.append(artifact(f"json/recaps/{recap.slug}.json", export, recap))
-        artifacts.append(artifact(f"json/ld/{recap.slug}.jsonld", json_ld(recap, catalog.site), recap))
+        export = recap_export(recap, catalog, with_image_urls(html, recap, catalog.site))
+        artifacts.append(artifact(routes.file(routes.recap_json(recap)), export, recap))
+        artifacts.append(artifact(routes.file(routes.json_ld(recap)), json_ld(recap, catalog.site), recap))
     return artifacts
 
 
 def render_site(catalog: Catalog) -> list[Artifact]:
     """Give the exports that span every recap: the index, people and talks."""
     talks = {"schema_version": SCHEMA_VERSION, "talks": []}
+    routes = Routes(catalog.site)
     return [
-        artifact("json/index.json", index_export(catalog)),
-        artifact("json/people.json", people_export(catalog)),
-        artifact("json/talks.json", talks, encoded={"talks": talk_lines(catalog)}),
+        artifact(routes.file(JSON_INDEX), index_export(catalog)),
+        artifact(routes.file(JSON_PEOPLE), people_export(catalog)),
+        artifact(routes.file(JSON_TALKS), talks, encoded={"talks": talk_lines(catalog)}),
     ]
 
 

@@ -13,17 +13,15 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import PurePosixPath
+from dataclasses import dataclass, replace
 from typing import Any
 
-from pipeline.model import Artifact, Recap, Recording, Site, recap_path
+from pipeline.model import Artifact, Person, Recap, Recording, Site
 from pipeline.normalize import Catalog
 from pipeline.pandoc import encode_document, write_encoded
 from pipeline.render.document import (
     RecapDocument,
     body_blocks,
-    emph,
     header,
     neutralize_templates,
     para,
@@ -31,20 +29,31 @@ from pipeline.render.document import (
     recording_link,
     text,
 )
-from pipeline.render.structured_data import json_ld
-from pipeline.sanitize import Block, plain_text
+from pipeline.render.structured_data import (
+    embed_url,
+    json_ld,
+    meta_description,
+    short_description,
+    thumbnail_url,
+)
+from pipeline.routes import Routes
+from pipeline.sanitize import Block, local_images
 from pipeline.yaml_text import dump_yaml
 
 WRITER = "gfm-raw_html"
-WRITER_OPTIONS = ("--wrap=none",)
-"""One line per paragraph: diffs of regenerated posts stay readable and Hugo reflows anyway."""
-THUMBNAIL = "http://i3.ytimg.com/vi/{id}/maxresdefault.jpg"
-"""The thumbnail address the seed site uses for its videoSchema entries."""
-EMBED = "https://www.youtube.com/embed/{id}"
+
+
+def writer_options(site: Site) -> tuple[str, ...]:
+    """Wrap prose at the site's width, as prettier's `proseWrap: always` does, or keep a
+    paragraph per line (`wrap: none`)."""
+    if site.markdown_wrap is None:
+        return ("--wrap=none",)
+    return ("--wrap=auto", f"--columns={site.markdown_wrap}")
 
 
 _EMBED_MARK = f"RECAPEMBED{uuid.uuid4().hex}X"
 _EMBED_LINE = re.compile(rf"^{_EMBED_MARK}([0-9a-f]+)$", re.MULTILINE)
+_SHORTCODE_UNSAFE = re.compile(r'["`\\{}<>\n\r]')
 
 
 def youtube_shortcode(recording: Recording, title: str) -> list[Block]:
@@ -52,62 +61,77 @@ def youtube_shortcode(recording: Recording, title: str) -> list[Block]:
 
     The shortcode itself is put in after pandoc has written the post (see `_embed`): a
     marker paragraph stands in for it, so that the pass that breaks template syntax in
-    recap text cannot touch the pipeline's own embeds.
+    recap text cannot touch the pipeline's own embeds. The title is given so that Hugo
+    need not ask YouTube for one while it builds.
     """
     video = recording.youtube_id
     if video is None:
         return recording_link(recording, title)
-    return [para({"t": "Str", "c": f"{_EMBED_MARK}{video.encode().hex()}"})]
+    arguments = f'id="{video}"'
+    if recording.start:
+        arguments += f' start="{recording.start}"'
+    arguments += f' title="{_SHORTCODE_UNSAFE.sub("", title).strip() or "Recording"}"'
+    return [para({"t": "Str", "c": f"{_EMBED_MARK}{arguments.encode().hex()}"})]
 
 
 def _embed(body: str) -> str:
-    # The id matched [A-Za-z0-9_-]{11}, so it cannot close the quotes or the shortcode.
-    return _EMBED_LINE.sub(lambda m: f'{{{{< youtube "{bytes.fromhex(m[1]).decode()}" >}}}}', body)
+    # The id matched [A-Za-z0-9_-]{11} and the title lost every character that could end
+    # its quotes or the shortcode, so the arguments cannot break out.
+    return _EMBED_LINE.sub(lambda m: f"{{{{< youtube {bytes.fromhex(m[1]).decode()} >}}}}", body)
 
 
 @dataclass(frozen=True)
 class Flavor:
-    """What differs between flavors: where a post goes, its front matter, its embeds."""
+    """What differs between flavors: the front matter, the embeds, template safety."""
 
     name: str
-    path: Callable[[Recap, Site], str]
-    front_matter: Callable[[Recap, Site, dict[str, str]], dict[str, Any] | None]
+    front_matter: Callable[[Recap, Site], dict[str, Any] | None]
     recording_style: Callable[[Recording, str], list[Block]]
     neutralize: bool
 
 
-def video_schema(recap: Recap, descriptions: dict[str, str]) -> list[dict[str, str]]:
-    """Give the seed site's `params.videoSchema` entries, one per talk with a YouTube recording."""
+def video_schema(recap: Recap) -> list[dict[str, str]]:
+    """Give the seed site's `params.videoSchema`: one entry per YouTube recording (the
+    meeting's, each section's, each talk's), each with one short description."""
     entries = []
-    for talk in recap.talks:
-        video = talk.recording.youtube_id if talk.recording else None
-        if talk.recording is None or video is None:
+    for video in recap.videos:
+        recording = video.recording
+        video_id = recording.youtube_id
+        if video_id is None:
             continue
         entry = {
-            "title": talk.title,
-            "description": descriptions[talk.summary],
-            "embedUrl": EMBED.format(id=video),
-            "thumbnailUrl": THUMBNAIL.format(id=video),
+            "title": video.title,
+            "description": recording.description or short_description(video.summary),
+            "embedUrl": str(embed_url(recording)),
+            "thumbnailUrl": str(thumbnail_url(recording)),
         }
-        if talk.recording.uploaded:
-            entry["uploadDate"] = talk.recording.uploaded.isoformat()
-        if talk.recording.duration_text:
-            entry["duration"] = talk.recording.duration_text
+        if recording.uploaded:
+            entry["uploadDate"] = recording.uploaded.isoformat()
+        if recording.duration_text:
+            entry["duration"] = recording.duration_text
         entries.append(entry)
     return entries
 
 
-def _common_params(recap: Recap, descriptions: dict[str, str]) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "author": recap.authors[0].id if len(recap.authors) == 1 else [a.id for a in recap.authors],
-        "authors": [a.name for a in recap.authors],
-        "readingTime": recap.reading_time_minutes,
-        "wordCount": recap.word_count,
-    }
+def author_key(person: Person) -> str | dict[str, str]:
+    """Give how front matter names an author: the site's author key, or else a mapping
+    with the name, which the seed site's theme reads as well (`.Params.author.name`)."""
+    return person.site_author or {"name": person.name}
+
+
+def _common_params(recap: Recap, site: Site) -> dict[str, Any]:
+    params: dict[str, Any] = {**dict(site.params), **dict(recap.params)}
+    params["author"] = author_key(recap.authors[0])
+    if len(recap.authors) > 1:
+        params["authors"] = [author_key(author) for author in recap.authors]
+    params["readingTime"] = recap.reading_time_minutes
+    params["wordCount"] = recap.word_count
+    if recap.cover:
+        params["cover"] = recap.cover
     if recap.series:
         series = recap.series
         params["series"] = {"id": series.id, "name": series.name, "part": series.part, "parts": series.parts}
-    videos = video_schema(recap, descriptions)
+    videos = video_schema(recap)
     if videos:
         params["videoSchema"] = videos
     return params
@@ -120,27 +144,30 @@ def _lastmod(recap: Recap) -> str | None:
     return recap.updated.isoformat()
 
 
-def hugo_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) -> dict[str, Any]:
+def hugo_front_matter(recap: Recap, site: Site) -> dict[str, Any]:
     matter: dict[str, Any] = {"title": recap.title, "date": recap.date.isoformat()}
     lastmod = _lastmod(recap)
     if lastmod:
         matter["lastmod"] = lastmod
     matter.update({
-        "description": recap.summary,
+        "description": meta_description(recap),
         "keywords": list(recap.tags),
         "tags": list(recap.tags),
         "draft": recap.draft,
         "slug": recap.slug,
-        # An explicit url keeps the post where feeds and handouts say it is, whatever the
-        # site's permalink settings.
-        "url": site.post_path(recap),
-        "params": {
-            **_common_params(recap, descriptions),
-            # schema.org data for the theme's <head>:
-            # <script type="application/ld+json">{{ .Params.jsonLd | safeJS }}</script>
-            "jsonLd": json_ld_text(recap, site),
-        },
     })
+    if site.markdown_url or (site.markdown_url is None and site.permalink is None):
+        # For sites whose permalink settings do not place the post where feeds and
+        # handouts say it is.
+        matter["url"] = Routes(site).post_path(recap)
+    if recap.aliases:
+        matter["aliases"] = list(recap.aliases)
+    matter["params"] = {
+        **_common_params(recap, site),
+        # schema.org data for the theme's <head>:
+        # <script type="application/ld+json">{{ .Params.jsonLd | safeJS }}</script>
+        "jsonLd": json_ld_text(recap, site),
+    }
     return matter
 
 
@@ -155,7 +182,8 @@ def json_ld_text(recap: Recap, site: Site) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def jekyll_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) -> dict[str, Any]:
+def jekyll_front_matter(recap: Recap, site: Site) -> dict[str, Any]:
+    routes = Routes(site)
     matter: dict[str, Any] = {
         "layout": "post",
         "title": recap.title,
@@ -165,35 +193,31 @@ def jekyll_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) 
     if lastmod:
         matter["last_modified_at"] = lastmod
     matter.update({
-        "description": recap.summary,
+        "description": meta_description(recap),
         "tags": list(recap.tags),
-        "permalink": site.post_path(recap),
+        "permalink": routes.post_path(recap),
         "published": not recap.draft,
     })
-    matter.update(_common_params(recap, descriptions))
+    if recap.aliases:
+        matter["redirect_from"] = list(recap.aliases)  # the jekyll-redirect-from plugin
+    if recap.cover:
+        matter["image"] = routes.image_reference(recap, recap.cover)
+    params = _common_params(recap, site)
+    lead = recap.authors[0]
+    params["author"] = lead.site_author or lead.name
+    params.pop("cover", None)
+    matter.update(params)
     return matter
 
 
-def _no_front_matter(recap: Recap, site: Site, descriptions: dict[str, str]) -> None:
+def _no_front_matter(recap: Recap, site: Site) -> None:
     return None
 
 
 FLAVOR_TABLE = {
-    "hugo": Flavor(
-        "hugo",
-        lambda recap, site: f"hugo/content/{site.blog_path}{recap_path(recap)}/index.md",
-        hugo_front_matter, youtube_shortcode, neutralize=True,
-    ),
-    "jekyll": Flavor(
-        "jekyll",
-        lambda recap, site: f"jekyll/_posts/{recap.date.isoformat()}-{recap.slug}.md",
-        jekyll_front_matter, recording_link, neutralize=True,
-    ),
-    "gfm": Flavor(
-        "gfm",
-        lambda recap, site: f"gfm/{recap.date.isoformat()}-{recap.slug}.md",
-        _no_front_matter, recording_link, neutralize=False,
-    ),
+    "hugo": Flavor("hugo", hugo_front_matter, youtube_shortcode, neutralize=True),
+    "jekyll": Flavor("jekyll", jekyll_front_matter, recording_link, neutralize=True),
+    "gfm": Flavor("gfm", _no_front_matter, recording_link, neutralize=False),
 }
 
 
@@ -205,46 +229,65 @@ def dump_front_matter(matter: dict[str, Any]) -> str:
 
 def _gfm_heading(recap: Recap) -> list[Block]:
     """Without front matter a plain Markdown file needs its own title and summary."""
-    return [header(1, text(recap.title)), para(emph(text(recap.summary)))]
+    return [header(1, text(recap.title)), para(text(recap.summary))]
 
 
-def post_bodies(documents: Sequence[RecapDocument], flavor: Flavor) -> list[str]:
+_UNLABELLED_CODE = "text"
+"""The info string of a code block written without one: linters ask for a language."""
+
+
+def _label_code(blocks: list[Block]) -> list[Block]:
+    """Give fenced code blocks without a language the plain `text` one (markdownlint MD040)."""
+    labelled = []
+    for block in blocks:
+        if block["t"] == "CodeBlock" and not block["c"][0][1]:
+            block = {"t": "CodeBlock", "c": [["", [_UNLABELLED_CODE], []], block["c"][1]]}
+        labelled.append(block)
+    return labelled
+
+
+def post_bodies(documents: Sequence[RecapDocument], flavor: Flavor, site: Site) -> list[str]:
     """Give each post's body as a pandoc JSON document, ready for the gfm writer."""
+    routes = Routes(site)
     bodies = []
     for doc in documents:
+        recap = doc.recap
         blocks = body_blocks(doc, flavor.recording_style)
         if flavor.name == "gfm":
-            blocks = _gfm_heading(doc.recap) + blocks
+            blocks = _gfm_heading(recap) + blocks
+        blocks = local_images(_label_code(blocks), routes.image_resolver(recap, absolute=False))
         encoded = encode_document(blocks)
         bodies.append(neutralize_templates(encoded) if flavor.neutralize else encoded)
     return bodies
 
 
-def plain_descriptions(documents: Sequence[RecapDocument]) -> dict[str, str]:
-    """Give each talk summary as one line of plain text (for videoSchema descriptions)."""
-    return {
-        talk.summary: " ".join(plain_text(doc.markdown[talk.summary]).split())
-        for doc in documents
-        for talk in doc.recap.talks
-    }
+def image_artifacts(recap: Recap, site: Site) -> list[Artifact]:
+    """Give the recap's images as files beside its post (in a Hugo bundle) or in the
+    site's static files, where the post's references point."""
+    routes = Routes(site)
+    return [Artifact(routes.image_file(recap, image.name), image.content, "markdown", recap.id)
+            for image in recap.images]
 
 
 def render_flavor(catalog: Catalog, flavor_name: str,
                   recaps: Sequence[Recap] | None = None) -> list[Artifact]:
-    """Give one post per recap (default: every recap of the catalog) in the named flavor."""
+    """Give one post per recap (default: every recap of the catalog) in the named flavor,
+    with the images that travel with it."""
     flavor = FLAVOR_TABLE[flavor_name]
+    site = replace(catalog.site, markdown_flavor=flavor_name)
     chosen = catalog.recaps if recaps is None else recaps
     if not chosen:
         return []
-    documents = prepare(chosen, catalog.site, catalog.recaps)
-    descriptions = plain_descriptions(documents)
-    bodies = write_encoded(post_bodies(documents, flavor), WRITER, *WRITER_OPTIONS)
+    documents = prepare(chosen, site, catalog.recaps)
+    bodies = write_encoded(post_bodies(documents, flavor, site), WRITER, *writer_options(site))
+    routes = Routes(site)
     artifacts = []
     for doc, body in zip(documents, bodies, strict=True):
-        matter = flavor.front_matter(doc.recap, catalog.site, descriptions)
+        matter = flavor.front_matter(doc.recap, site)
         text = (dump_front_matter(matter) if matter is not None else "") + _embed(body)
-        path = PurePosixPath(flavor.path(doc.recap, catalog.site))
-        artifacts.append(Artifact(path, text.encode("utf-8"), "markdown", doc.recap.id))
+        post = Artifact(routes.post_file(doc.recap), text.encode("utf-8"), "markdown", doc.recap.id)
+        artifacts.append(post)
+        artifacts.extend(image_artifacts(doc.recap, site))
     return artifacts
 
 

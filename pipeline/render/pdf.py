@@ -19,12 +19,13 @@ import atexit
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, timedelta
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,7 @@ from pipeline.render.document import (
     markdown_fields,
     meeting_times,
 )
+from pipeline.routes import Routes, recap_key
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "handout"
 TEMPLATE = "handout.typ"
@@ -75,7 +77,17 @@ def _workspace(pid: int) -> typst.Compiler:
     for source in TEMPLATE_DIR.iterdir():
         if source.is_file() and source.suffix == ".typ":
             shutil.copyfile(source, root / source.name)
-    return typst.Compiler(str(root / TEMPLATE), root=str(root), ignore_system_fonts=True)
+    compiler = typst.Compiler(str(root / TEMPLATE), root=str(root), ignore_system_fonts=True)
+    _ROOTS[id(compiler)] = root
+    return compiler
+
+
+_ROOTS: dict[int, Path] = {}
+"""Compiler -> its workspace folder (a typst.Compiler does not say)."""
+
+
+def _workspace_root(compiler: typst.Compiler) -> Path:
+    return _ROOTS[id(compiler)]
 
 
 def _remove_workspace(root: Path, pid: int) -> None:
@@ -84,8 +96,14 @@ def _remove_workspace(root: Path, pid: int) -> None:
 
 
 def compile_handout(recap: Recap, payload: Json) -> bytes:
-    """Give the PDF of one handout from its template data."""
+    """Give the PDF of one handout from its template data, the recap's images placed
+    where its markup points (`image_folder`)."""
     compiler = _workspace(os.getpid())
+    if recap.images:
+        folder = _workspace_root(compiler) / image_folder(recap)
+        folder.mkdir(parents=True, exist_ok=True)
+        for image in recap.images:
+            (folder / image.name).write_bytes(image.content)
     data = json.dumps(payload, ensure_ascii=False, sort_keys=True)
     try:
         pdf = compiler.compile(sys_inputs={"recap": data}, timestamp=int(recap.updated.timestamp()))
@@ -230,7 +248,7 @@ def _header(recap: Recap, site: Site) -> Json:
                  "hour": updated.hour, "minute": updated.minute, "second": updated.second},
         "paper": site.paper,
         "lang": _language(site),
-        "post_url": site.post_url(recap),
+        "post_url": Routes(site).post_url(recap),
     }
 
 
@@ -262,15 +280,36 @@ def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     """Give one handout per recap, converting every Markdown field in one pandoc batch."""
     fields = list(dict.fromkeys(_all_markdown(recaps)))
     markup = dict(zip(fields, markdown_to(fields, "typst"), strict=True))
+    routes = Routes(catalog.site)
     return [
         Artifact(
-            PurePosixPath(f"pdf/{recap.slug}.pdf"),
-            compile_handout(recap, template_data(recap, catalog.site, markup)),
+            routes.file(routes.pdf(recap)),
+            compile_handout(recap, template_data(recap, catalog.site, placed_images(markup, recap))),
             "pdf",
             recap.id,
         )
         for recap in recaps
     ]
+
+
+_TYPST_IMAGE = re.compile(r'image\("([^"\\]*)"\)')
+
+
+def image_folder(recap: Recap) -> str:
+    return f"images/{recap_key(recap)}"
+
+
+def placed_images(markup: Mapping[str, str], recap: Recap) -> dict[str, str]:
+    """Give the recap's typst markup with its own images read from the workspace
+    (`compile_handout` puts them there) and any other local image left out: typst reads
+    no file from anywhere else. Web images never reach here (pandoc leaves them out)."""
+    names = {image.name for image in recap.images}
+
+    def place(match: re.Match[str]) -> str:
+        name = match[1]
+        return f'image("{image_folder(recap)}/{name}")' if name in names else 'box()'
+
+    return {field: _TYPST_IMAGE.sub(place, markup[field]) for field in markdown_fields(recap)}
 
 
 def render(catalog: Catalog) -> list[Artifact]:

@@ -24,15 +24,18 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pipeline.model import Event, NextMeeting, Person, Recap, Recording, Site, Talk
+from pipeline.model import Event, NextMeeting, Person, Recap, Recording, Site, Video, parse_moment
+from pipeline.routes import Routes
 
 JsonLd = dict[str, Any]
 
 SCHEMA_ORG = "https://schema.org"
 YOUTUBE_EMBED = "https://www.youtube.com/embed/{id}"
-YOUTUBE_THUMBNAIL = "http://i3.ytimg.com/vi/{id}/maxresdefault.jpg"
-"""The seed site's thumbnail URLs (see ../shared/seed/videos.tsv), so the Hugo videoSchema
-and this JSON-LD name the same image."""
+YOUTUBE_THUMBNAIL = "https://i3.ytimg.com/vi/{id}/maxresdefault.jpg"
+"""The seed site's thumbnail URLs (see ../shared/seed/videos.tsv) over https, so the Hugo
+videoSchema and this JSON-LD name the same image."""
+DESCRIPTION_LIMIT = 160
+"""Search engines cut meta and video descriptions near here."""
 ONLINE = f"{SCHEMA_ORG}/OnlineEventAttendanceMode"
 OFFLINE = f"{SCHEMA_ORG}/OfflineEventAttendanceMode"
 
@@ -52,8 +55,12 @@ def iso_duration(duration: timedelta) -> str:
 
 
 def embed_url(recording: Recording) -> str | None:
+    """Give the player URL of a YouTube recording, starting where the recording says."""
     video = recording.youtube_id
-    return YOUTUBE_EMBED.format(id=video) if video else None
+    if video is None:
+        return None
+    url = YOUTUBE_EMBED.format(id=video)
+    return f"{url}?start={recording.start}" if recording.start else url
 
 
 def thumbnail_url(recording: Recording) -> str | None:
@@ -93,6 +100,25 @@ def plain_text(markdown: str) -> str:
     return " ".join(text.split())
 
 
+def short_description(markdown: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """Give the first sentence of Markdown prose as plain text, at most `limit` characters
+    (cut at a word, with an ellipsis, when the sentence is longer)."""
+    text = plain_text(markdown)
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+
+
+def meta_description(recap: Recap) -> str:
+    """Give the recap's short description for search results: its own, or its summary's
+    first sentence."""
+    return recap.description or short_description(recap.summary)
+
+
 # --- schema.org nodes ---------------------------------------------------------------------
 
 def person_node(person: Person) -> JsonLd:
@@ -107,12 +133,13 @@ def person_node(person: Person) -> JsonLd:
     return node
 
 
-def video_node(talk: Talk, recording: Recording) -> JsonLd:
-    """Give a talk's recording as a VideoObject, the fields the seed's videoSchema lists."""
+def video_node(video: Video) -> JsonLd:
+    """Give a recording as a VideoObject, the fields the seed's videoSchema lists."""
+    recording = video.recording
     node: JsonLd = {
         "@type": "VideoObject",
-        "name": talk.title,
-        "description": plain_text(talk.summary),
+        "name": video.title,
+        "description": recording.description or short_description(video.summary),
         "url": recording.url,
     }
     optional = {
@@ -147,11 +174,11 @@ def meeting_node(recap: Recap, meeting: NextMeeting, site: Site) -> JsonLd:
     """Give the next meeting as an Event with a zoned start and, when known, online mode."""
     node: JsonLd = {
         "@type": "Event",
-        "@id": f"{site.post_url(recap)}#next-meeting",
+        "@id": f"{Routes(site).post_url(recap)}#next-meeting",
         "name": meeting_name(meeting, site),
         "startDate": meeting_start(meeting).isoformat(),
         "eventStatus": f"{SCHEMA_ORG}/EventScheduled",
-        "organizer": {"@type": "Organization", "name": site.title, "url": site.base_url},
+        "organizer": {"@type": "Organization", "name": site.community or site.title, "url": site.base_url},
     }
     end = meeting_end(meeting)
     if end is not None:
@@ -169,14 +196,15 @@ def meeting_node(recap: Recap, meeting: NextMeeting, site: Site) -> JsonLd:
 def json_ld(recap: Recap, site: Site) -> JsonLd:
     """Give the recap's structured data: a BlogPosting, its recordings as VideoObjects, the
     event it is about and the next meeting as Events."""
-    url = site.post_url(recap)
+    routes = Routes(site)
+    url = routes.post_url(recap)
     post: JsonLd = {
         "@context": SCHEMA_ORG,
         "@type": "BlogPosting",
         "@id": f"{url}#article",
         "headline": recap.title,
-        "description": recap.summary,
-        "datePublished": recap.date.isoformat(),
+        "description": meta_description(recap),
+        "datePublished": parse_moment(recap.date.isoformat()).isoformat(),
         "dateModified": recap.updated.isoformat(),
         "author": [person_node(author) for author in recap.authors],
         "publisher": {"@type": "Organization", "name": site.title, "url": site.base_url},
@@ -187,7 +215,9 @@ def json_ld(recap: Recap, site: Site) -> JsonLd:
         "wordCount": recap.word_count,
         "timeRequired": f"PT{recap.reading_time_minutes}M",
     }
-    videos = [video_node(talk, talk.recording) for talk in recap.talks if talk.recording]
+    if recap.cover:
+        post["image"] = routes.image_url(recap, recap.cover)
+    videos = [video_node(video) for video in recap.videos]
     if videos:
         post["video"] = videos
     if recap.series:

@@ -1,0 +1,124 @@
+"""Images kept beside a recap's source: found, checked by their bytes, and located when wrong.
+
+A recap's images live in the folder named like its source without `.yaml`
+(`content/recaps/2021-06-17-seed.yaml` -> `content/recaps/2021-06-17-seed/`). Every file
+there travels with the post: into the Hugo page bundle, the handout and, as absolute URLs,
+the feeds and structured data. Only PNG, JPEG, WebP and GIF are accepted, told by their
+first bytes rather than their names, and at most `MAX_IMAGE_BYTES` each, so a source
+folder cannot smuggle a script, an SVG or a huge file into the site.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline.model import Image, JsonPath, Problem, SourceDoc
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_IMAGES = 50
+"""Images per recap: a recap is a post, not a gallery."""
+IMAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.(png|jpe?g|webp|gif)$",
+                        re.IGNORECASE)
+"""What a local image may be called: a plain file name, no folders, no hidden files."""
+_LOCAL_IMAGE_IN_MARKDOWN = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)")
+
+
+def media_type(content: bytes) -> str | None:
+    """Give the media type the bytes are, if they are one of the accepted image types."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    if content[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    return None
+
+
+def image_folder(source: Path) -> Path:
+    return source.with_suffix("")
+
+
+def _problem(file: str, message: str, hint: str | None = None) -> Problem:
+    return Problem(file, 1, 1, (), message, hint)
+
+
+def load_images(source: Path, file: str) -> tuple[tuple[Image, ...], list[Problem]]:
+    """Read and check every image beside a recap source; problems name the image file."""
+    folder = image_folder(source)
+    if not folder.is_dir() or folder.is_symlink():
+        return (), []
+    images, problems = [], []
+    shown = f"{file.removesuffix(source.suffix)}/"
+    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+        if entry.name.startswith("."):
+            continue
+        where = shown + entry.name
+        info = entry.stat(follow_symlinks=False)
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(_problem(where, "only image files may be kept beside a recap",
+                                     "symbolic links, folders and devices are refused"))
+        elif not IMAGE_NAME.match(entry.name):
+            problems.append(_problem(where, "not an image name: use letters, digits, - and _ "
+                                     "with .png, .jpg, .jpeg, .webp or .gif"))
+        elif info.st_size > MAX_IMAGE_BYTES:
+            problems.append(_problem(where, f"the image is {info.st_size:,} bytes, over the "
+                                     f"{MAX_IMAGE_BYTES:,}-byte limit", "resize or recompress it"))
+        else:
+            content = Path(entry.path).read_bytes()
+            kind = media_type(content)
+            if kind is None:
+                problems.append(_problem(where, "not a PNG, JPEG, WebP or GIF image (by its bytes)"))
+            else:
+                images.append(Image(entry.name, kind, content))
+    if len(images) > MAX_IMAGES:
+        problems.append(_problem(shown, f"{len(images)} images, over the limit of {MAX_IMAGES} per recap"))
+    return tuple(images), problems
+
+
+def _markdown_fields(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
+    for key in ("intro", "closing"):
+        if isinstance(data.get(key), str):
+            yield (key,), data[key]
+    for index, action in enumerate(data.get("calls_to_action", [])):
+        yield ("calls_to_action", index, "text"), action["text"]
+    for index, section in enumerate(data.get("sections", [])):
+        yield ("sections", index, "body"), section["body"]
+    for index, talk in enumerate(data.get("talks", [])):
+        yield ("talks", index, "summary"), talk["summary"]
+        for number, takeaway in enumerate(talk.get("takeaways", [])):
+            yield ("talks", index, "takeaways", number), takeaway
+
+
+def reference_problems(doc: SourceDoc, images: tuple[Image, ...]) -> list[Problem]:
+    """Check that the cover and every local image the Markdown shows are beside the source."""
+    names = {image.name for image in images}
+    folder = f"{Path(doc.file).with_suffix('').name}/"
+    problems = []
+    cover = doc.data.get("cover")
+    if cover is not None and cover not in names:
+        where = doc.position(("cover",))
+        problems.append(Problem(doc.file, where.line, where.column, ("cover",),
+                                f"the cover image {cover!r} is not in {folder}",
+                                _found(names)))
+    for path, markdown in _markdown_fields(doc.data):
+        for target in _LOCAL_IMAGE_IN_MARKDOWN.findall(markdown):
+            if "://" in target or target.startswith(("/", "#", "mailto:", "data:")):
+                continue
+            if target not in names:
+                where = doc.position(path)
+                problems.append(Problem(doc.file, where.line, where.column, path,
+                                        f"the image {target!r} is not in {folder}", _found(names)))
+    return problems
+
+
+def _found(names: set[str]) -> str:
+    if not names:
+        return "keep images in a folder named like the source file, without .yaml"
+    return "images there: " + ", ".join(sorted(names))
