@@ -262,6 +262,7 @@ def body_blocks(doc: RecapDocument, recording_style: RecordingStyle) -> list[Blo
         blocks.extend(doc.markdown[recap.intro])
     if recap.recording:
         blocks.extend(recording_style(recap.recording, f"{recap.title} (full meeting)"))
+    actions: list[Block] = []
     for action in recap.calls_to_action:
         if action.active_on(recap.date):
             title = action.title if action.title[-1] in ".!?:" else f"{action.title}."
@@ -270,7 +271,10 @@ def body_blocks(doc: RecapDocument, recording_style: RecordingStyle) -> list[Blo
             inner.append(para(link(text("Take part →"), action.url)))
             if inner and inner[0]["t"] == "Para":
                 inner[0] = {"t": "Para", "c": lead + inner[0]["c"]}
-            blocks.append({"t": "BlockQuote", "c": inner})
+            actions.extend(inner)
+    # Paragraphs, as people write them: a quote beside a quote in the intro would read
+    # as one quote to Markdown.
+    blocks.extend(actions)
     for section in recap.sections:
         blocks.append(header(2, text(heading_text(section.title))))
         if section.guests and not names_in(section.guests, section.body):

@@ -151,6 +151,8 @@ def with_image_urls(html: Html, recap: Recap, site: Site) -> Html:
     routes = Routes(site)
     placed = {}
     for field in markdown_fields(recap):
+        if field not in html:  # talks.json converts only the talks' fields
+            continue
         text = html[field]
         for image in recap.images:
             text = text.replace(f'src="{image.name}"', f'src="{routes.image_url(recap, image.name)}"')

@@ -53,7 +53,6 @@ def writer_options(site: Site) -> tuple[str, ...]:
 
 _EMBED_MARK = f"RECAPEMBED{uuid.uuid4().hex}X"
 _EMBED_LINE = re.compile(rf"^{_EMBED_MARK}([0-9a-f]+)$", re.MULTILINE)
-_SHORTCODE_UNSAFE = re.compile(r'["`\\{}<>\n\r]')
 
 
 def youtube_shortcode(recording: Recording, title: str) -> list[Block]:
@@ -61,8 +60,8 @@ def youtube_shortcode(recording: Recording, title: str) -> list[Block]:
 
     The shortcode itself is put in after pandoc has written the post (see `_embed`): a
     marker paragraph stands in for it, so that the pass that breaks template syntax in
-    recap text cannot touch the pipeline's own embeds. The title is given so that Hugo
-    need not ask YouTube for one while it builds.
+    recap text cannot touch the pipeline's own embeds. No title argument: it would make
+    the line longer than linters allow, and Hugo names the frame without one.
     """
     video = recording.youtube_id
     if video is None:
@@ -70,13 +69,28 @@ def youtube_shortcode(recording: Recording, title: str) -> list[Block]:
     arguments = f'id="{video}"'
     if recording.start:
         arguments += f' start="{recording.start}"'
-    arguments += f' title="{_SHORTCODE_UNSAFE.sub("", title).strip() or "Recording"}"'
     return [para({"t": "Str", "c": f"{_EMBED_MARK}{arguments.encode().hex()}"})]
 
 
+_LIST_MARKER = re.compile(r"^( *\d+[.)]) {2,}(?=\S)")
+_FENCE = re.compile(r"^ *(```|~~~)")
+
+
+def _one_space_after_markers(body: str) -> str:
+    """Give ordered list items one space after their number, as linters expect (pandoc
+    pads them to a tab stop); code blocks stay as they are."""
+    lines, fence = body.split("\n"), None
+    for index, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if opening and (fence is None or opening[1] == fence):
+            fence = None if fence else opening[1]
+        elif fence is None:
+            lines[index] = _LIST_MARKER.sub(r"\1 ", line)
+    return "\n".join(lines)
+
+
 def _embed(body: str) -> str:
-    # The id matched [A-Za-z0-9_-]{11} and the title lost every character that could end
-    # its quotes or the shortcode, so the arguments cannot break out.
+    # The id matched [A-Za-z0-9_-]{11} and the start is a number, so nothing can break out.
     return _EMBED_LINE.sub(lambda m: f"{{{{< youtube {bytes.fromhex(m[1]).decode()} >}}}}", body)
 
 
@@ -284,7 +298,8 @@ def render_flavor(catalog: Catalog, flavor_name: str,
     artifacts = []
     for doc, body in zip(documents, bodies, strict=True):
         matter = flavor.front_matter(doc.recap, site)
-        text = (dump_front_matter(matter) if matter is not None else "") + _embed(body)
+        body = _embed(_one_space_after_markers(body))
+        text = (dump_front_matter(matter) if matter is not None else "") + body
         post = Artifact(routes.post_file(doc.recap), text.encode("utf-8"), "markdown", doc.recap.id)
         artifacts.append(post)
         artifacts.extend(image_artifacts(doc.recap, site))
