@@ -7,12 +7,27 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+import yaml
+
+from pipeline.normalize import site_from
+from pipeline.routes import Routes
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 CONTENT = ROOT / "content"
 
 ContentMaker = Callable[..., Path]
+
+
+def routes_of(content: Path) -> Routes:
+    """Give the routes of a content folder's site.yaml: where its build writes each output."""
+    return Routes(site_from(yaml.safe_load((content / "site.yaml").read_text(encoding="utf-8"))))
+
+
+FIXTURE_ROUTES = routes_of(FIXTURES)
+"""The routes of tests/fixtures/site.yaml: Hugo, no permalink, files at the site root."""
+SEED_ROUTES = routes_of(CONTENT)
+"""The routes of the shipped site: linkerd.io's permalinks, files under `recaps/`."""
 
 
 def assemble_content(folder: Path, recaps: Iterable[Path], people: Path | None = None,

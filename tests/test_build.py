@@ -14,7 +14,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURE_ROUTES, FIXTURES, ROOT
 
 from pipeline import build as build_module
 from pipeline import manifest as manifest_module
@@ -25,6 +25,10 @@ from pipeline.synthetic import write_content
 
 VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
+FILES = FIXTURE_ROUTES.file("")
+"""The folder the fixture site's handouts, feeds, JSON and calendars are written in."""
+HANDOUT = FIXTURE_ROUTES.file("pdf/2024-05-02-one-talk-recap.pdf")
+"""The handout of single-talk.yaml, named by its key (date and slug)."""
 
 
 def snapshot(out: Path) -> dict[str, bytes]:
@@ -98,7 +102,7 @@ def test_new_code_or_other_settings_are_never_taken_for_an_unchanged_build(conte
 def test_leftovers_of_a_killed_build_are_swept_even_when_nothing_changed(content, tmp_path):
     out = tmp_path / "dist"
     run(content, out)
-    leftover = out / "pdf" / ".one-talk-recap.pdf.tmp"
+    leftover = out / HANDOUT.parent / f".{HANDOUT.name}.tmp"
     leftover.write_bytes(b"half a file")
     assert built(run(content, out)) == {}
     assert not leftover.exists()
@@ -139,8 +143,8 @@ def test_editing_one_recap_renders_only_the_feed_channels_that_show_it(content, 
     result = run(content, out)
     assert asked == [("feeds/", "feeds/tags/community/", "feeds/tags/meeting/")]
     assert result.counts["feeds"].built == 9  # three channels, three formats
-    assert "Sample Mesh" in (out / "feeds/tags/meeting/atom.xml").read_text(encoding="utf-8")
-    assert "Sample Mesh" not in (out / "feeds/tags/summit/atom.xml").read_text(encoding="utf-8")
+    assert "Sample Mesh" in (out / FILES / "feeds/tags/meeting/atom.xml").read_text(encoding="utf-8")
+    assert "Sample Mesh" not in (out / FILES / "feeds/tags/summit/atom.xml").read_text(encoding="utf-8")
 
 
 def test_editing_a_person_rebuilds_exactly_the_recaps_that_mention_them(content, tmp_path):
@@ -152,43 +156,43 @@ def test_editing_a_person_rebuilds_exactly_the_recaps_that_mention_them(content,
     assert 0 < len(mentioning) < len(VALID)
     assert result.counts["pdf"].built == len(mentioning)
     assert result.counts["pdf"].unchanged == len(VALID) - len(mentioning)
-    assert "Chloé Dubois-Martin" in (out / "json/people.json").read_text(encoding="utf-8")
+    assert "Chloé Dubois-Martin" in (out / FILES / "json/people.json").read_text(encoding="utf-8")
 
 
 def test_deleting_a_recap_removes_its_outputs_and_its_feed_entry(content, tmp_path):
     out = tmp_path / "dist"
     run(content, out)
-    assert (out / "pdf/one-talk-recap.pdf").is_file()
+    assert (out / HANDOUT).is_file()
     (content / "recaps" / "single-talk.yaml").unlink()
     result = run(content, out)
-    assert not (out / "pdf/one-talk-recap.pdf").exists()
+    assert not (out / HANDOUT).exists()
     assert not (out / "hugo/content/blog/2024/0502-one-talk-recap").exists()
-    assert not (out / "json/recaps/one-talk-recap.json").exists()
+    assert not (out / FILES / "json/recaps/2024-05-02-one-talk-recap.json").exists()
     assert result.counts["pdf"].removed == 1 and result.counts["json"].removed == 2
-    titles = [e.title for e in feedparser.parse((out / "feeds/atom.xml").read_bytes()).entries]
+    titles = [e.title for e in feedparser.parse((out / FILES / "feeds/atom.xml").read_bytes()).entries]
     assert "One Talk Recap" not in titles and len(titles) == len(VALID) - 1
 
 
 def test_a_tag_no_recap_carries_any_more_loses_its_feeds(content, tmp_path):
     out = tmp_path / "dist"
     run(content, out)
-    assert (out / "feeds/tags/tokyo/atom.xml").is_file()
+    assert (out / FILES / "feeds/tags/tokyo/atom.xml").is_file()
     (content / "recaps" / "non-ascii.yaml").unlink()
     result = run(content, out)
-    assert not (out / "feeds/tags/tokyo").exists() and not (out / "feeds/tags/i18n").exists()
+    assert not (out / FILES / "feeds/tags/tokyo").exists() and not (out / FILES / "feeds/tags/i18n").exists()
     assert result.counts["feeds"].removed == 6
-    assert (out / "feeds/tags/community/atom.xml").is_file()
+    assert (out / FILES / "feeds/tags/community/atom.xml").is_file()
 
 
 def test_renaming_a_slug_moves_the_outputs_and_keeps_the_feed_id(content, tmp_path):
     out = tmp_path / "dist"
     run(content, out)
-    entry = next(e for e in feedparser.parse((out / "feeds/atom.xml").read_bytes()).entries
+    entry = next(e for e in feedparser.parse((out / FILES / "feeds/atom.xml").read_bytes()).entries
                  if e.title == "One Talk Recap")
     replace_in(content / "recaps" / "single-talk.yaml", 'slug: "one-talk-recap"', 'slug: "one-talk"')
     run(content, out)
-    assert (out / "pdf/one-talk.pdf").is_file() and not (out / "pdf/one-talk-recap.pdf").exists()
-    moved = next(e for e in feedparser.parse((out / "feeds/atom.xml").read_bytes()).entries
+    assert (out / HANDOUT.with_name("2024-05-02-one-talk.pdf")).is_file() and not (out / HANDOUT).exists()
+    moved = next(e for e in feedparser.parse((out / FILES / "feeds/atom.xml").read_bytes()).entries
                  if e.title == "One Talk Recap")
     assert moved.id == entry.id and moved.link.endswith("/0502-one-talk/")
 
@@ -201,12 +205,13 @@ def test_only_builds_the_named_formats_and_leaves_the_others_alone(content, tmp_
     result = run(content, out, formats=("markdown",))
     assert result.formats == ("markdown",)
     after = snapshot(out)
-    assert "pdf/one-talk-recap.pdf" in after  # not this build's business
+    assert HANDOUT.as_posix() in after  # not this build's business
     assert not any(path.startswith("hugo/content/blog/2024/0502-one-talk-recap") for path in after)
     units = json.loads(after[MANIFEST_NAME])["units"]
     assert any(name.startswith("pdf ") for name in units)
-    assert {k: v for k, v in after.items() if k.startswith("feeds/")} == \
-        {k: v for k, v in before.items() if k.startswith("feeds/")}
+    feeds_folder = (FILES / "feeds").as_posix() + "/"
+    assert {k: v for k, v in after.items() if k.startswith(feeds_folder)} == \
+        {k: v for k, v in before.items() if k.startswith(feeds_folder)}
 
 
 def test_drafts_are_built_only_when_asked_and_removed_afterwards(content, tmp_path):
@@ -214,12 +219,12 @@ def test_drafts_are_built_only_when_asked_and_removed_afterwards(content, tmp_pa
     source = content / "recaps" / "single-talk.yaml"
     source.write_text(source.read_text(encoding="utf-8") + "draft: true\n", encoding="utf-8")
     run(content, out)
-    assert not (out / "pdf/one-talk-recap.pdf").exists()
+    assert not (out / HANDOUT).exists()
     run(content, out, drafts=True)
     post = (out / "hugo/content/blog/2024/0502-one-talk-recap/index.md").read_text(encoding="utf-8")
     assert "draft: true" in post
     run(content, out)
-    assert not (out / "pdf/one-talk-recap.pdf").exists()
+    assert not (out / HANDOUT).exists()
 
 
 def test_a_scheduled_recap_appears_once_its_time_has_come(content, tmp_path):
@@ -228,9 +233,9 @@ def test_a_scheduled_recap_appears_once_its_time_has_come(content, tmp_path):
     source.write_text(source.read_text(encoding="utf-8") + 'publish_at: "2024-05-02T09:00:00+00:00"\n',
                       encoding="utf-8")
     run(content, out, now=datetime(2024, 5, 2, 8, 59, tzinfo=UTC))
-    assert not (out / "pdf/one-talk-recap.pdf").exists()
+    assert not (out / HANDOUT).exists()
     run(content, out, now=datetime(2024, 5, 2, 9, 0, tzinfo=UTC))
-    assert (out / "pdf/one-talk-recap.pdf").is_file()
+    assert (out / HANDOUT).is_file()
 
 
 def test_a_failing_renderer_leaves_the_published_outputs_unchanged(content, tmp_path, monkeypatch):
@@ -253,7 +258,7 @@ def test_a_failing_renderer_leaves_the_published_outputs_unchanged(content, tmp_
 def test_a_missing_output_is_rendered_again(content, tmp_path):
     out = tmp_path / "dist"
     run(content, out)
-    (out / "pdf/one-talk-recap.pdf").unlink()
+    (out / HANDOUT).unlink()
     result = run(content, out)
     assert built(result) == {"pdf": 1}
 

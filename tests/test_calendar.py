@@ -18,6 +18,7 @@ from pipeline.load import load_content
 from pipeline.model import Artifact
 from pipeline.normalize import Catalog, normalize
 from pipeline.render import calendar
+from pipeline.routes import MEETINGS_CALENDAR, Routes
 
 VALID = FIXTURES / "valid"
 REGISTRATION = ("https://community.cncf.io/events/details/"
@@ -32,6 +33,17 @@ def calendars(artifacts: Sequence[Artifact]) -> dict[str, Calendar]:
     return {str(artifact.path): Calendar.from_ical(artifact.content) for artifact in artifacts}
 
 
+def invite_path(catalog: Catalog, slug: str) -> str:
+    """Give where the invite of the recap with `slug` is written in the output folder."""
+    (recap,) = (recap for recap in catalog.recaps if recap.slug == slug)
+    routes = Routes(catalog.site)
+    return str(routes.file(routes.calendar(recap)))
+
+
+def meetings_path(catalog: Catalog) -> str:
+    return str(Routes(catalog.site).file(MEETINGS_CALENDAR))
+
+
 def only_event(ical: Calendar) -> Event:
     (event,) = ical.events
     return event
@@ -44,7 +56,7 @@ def seed() -> Catalog:
 
 @pytest.fixture(scope="module")
 def seed_invite(seed: Catalog) -> Calendar:
-    return calendars(calendar.render(seed))["calendar/linkerd-at-kubecon-eu.ics"]
+    return calendars(calendar.render(seed))[invite_path(seed, "linkerd-at-kubecon-eu")]
 
 
 def test_the_seed_invite_is_at_9_in_los_angeles_and_12_in_new_york(seed_invite: Calendar) -> None:
@@ -71,7 +83,7 @@ def test_the_invite_says_what_where_and_from_whom(seed: Catalog, seed_invite: Ca
     assert event["SUMMARY"] == "June Linkerd Online Community Meetup"
     assert event["URL"] == REGISTRATION
     assert "9 a.m. PT / 12 p.m. ET" in event["DESCRIPTION"]
-    assert "https://linkerd.io/blog/2021/0617-linkerd-at-kubecon-eu/" in event["DESCRIPTION"]
+    assert "https://linkerd.io/2021/06/17/linkerd-at-kubecon-eu/" in event["DESCRIPTION"]
     assert seed_invite["PRODID"].startswith("-//recap-pipeline//")
     assert seed_invite["VERSION"] == "2.0" and seed_invite["METHOD"] == "PUBLISH"
 
@@ -86,11 +98,12 @@ def test_the_uid_comes_from_the_recap_id_and_the_stamp_from_the_recap(seed: Cata
 
 def test_renaming_the_slug_keeps_the_uid(seed_content: Path) -> None:
     before = only_event(calendars(calendar.render(catalog_of(seed_content)))[
-        "calendar/linkerd-at-kubecon-eu.ics"])
+        "hugo/static/recaps/calendar/2021-06-17-linkerd-at-kubecon-eu.ics"])
     source = seed_content / "recaps" / "2021-06-17-linkerd-at-kubecon-eu.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace(
         'slug: "linkerd-at-kubecon-eu"', 'slug: "kubecon-eu-2021"'), encoding="utf-8")
-    after = only_event(calendars(calendar.render(catalog_of(seed_content)))["calendar/kubecon-eu-2021.ics"])
+    after = only_event(calendars(calendar.render(catalog_of(seed_content)))[
+        "hugo/static/recaps/calendar/2021-06-17-kubecon-eu-2021.ics"])
     assert after["UID"] == before["UID"]
 
 
@@ -118,14 +131,19 @@ def fixture_calendars(fixture_catalog: Catalog) -> dict[str, Calendar]:
 
 
 def test_only_recaps_with_a_next_meeting_get_an_invite(fixture_calendars: dict[str, Calendar]) -> None:
+    # Invites are named by the recap key (date and slug), under the Hugo static root.
     assert set(fixture_calendars) == {
-        "calendar/autumn-summit-recap-part-1.ics", "calendar/march-community-meeting-recap.ics",
-        "calendar/july-office-hours.ics", "calendar/zoe-nandu-talk-tokyo.ics", "calendar/meetings.ics",
+        "hugo/static/calendar/2023-10-19-autumn-summit-recap-part-1.ics",
+        "hugo/static/calendar/2024-03-14-march-community-meeting-recap.ics",
+        "hugo/static/calendar/2024-07-04-july-office-hours.ics",
+        "hugo/static/calendar/2025-01-30-zoe-nandu-talk-tokyo.ics",
+        "hugo/static/calendar/meetings.ics",
     }
 
 
-def test_a_half_hour_zone_and_a_default_summary(fixture_calendars: dict[str, Calendar]) -> None:
-    event = only_event(fixture_calendars["calendar/july-office-hours.ics"])
+def test_a_half_hour_zone_and_a_default_summary(fixture_catalog: Catalog,
+                                                fixture_calendars: dict[str, Calendar]) -> None:
+    event = only_event(fixture_calendars[invite_path(fixture_catalog, "july-office-hours")])
     assert event.start == datetime(2024, 8, 1, 18, tzinfo=ZoneInfo("Asia/Kolkata"))
     assert event.start.astimezone(UTC) == datetime(2024, 8, 1, 12, 30, tzinfo=UTC)
     assert event["SUMMARY"] == "Example community recaps: next meeting"
@@ -133,20 +151,21 @@ def test_a_half_hour_zone_and_a_default_summary(fixture_calendars: dict[str, Cal
     assert "URL" not in event
 
 
-def test_non_ascii_titles_survive_the_round_trip(fixture_calendars: dict[str, Calendar]) -> None:
-    event = only_event(fixture_calendars["calendar/zoe-nandu-talk-tokyo.ics"])
+def test_non_ascii_titles_survive_the_round_trip(fixture_catalog: Catalog,
+                                                 fixture_calendars: dict[str, Calendar]) -> None:
+    event = only_event(fixture_calendars[invite_path(fixture_catalog, "zoe-nandu-talk-tokyo")])
     assert event["SUMMARY"] == "次回のミートアップ"
     assert event.start.astimezone(UTC) == datetime(2025, 2, 20, 10, tzinfo=UTC)
 
 
 def test_meetings_ics_leaves_out_meetings_before_the_newest_recap(
-    fixture_calendars: dict[str, Calendar],
+    fixture_catalog: Catalog, fixture_calendars: dict[str, Calendar],
 ) -> None:
     # The newest fixture recap is dated 2025-01-30; only its own meeting is still ahead.
-    meetings = fixture_calendars["calendar/meetings.ics"]
+    meetings = fixture_calendars[meetings_path(fixture_catalog)]
     assert [e["SUMMARY"] for e in meetings.events] == ["次回のミートアップ"]
     assert [z.tz_name for z in meetings.timezones] == ["Asia/Tokyo"]
-    own = only_event(fixture_calendars["calendar/zoe-nandu-talk-tokyo.ics"])
+    own = only_event(fixture_calendars[invite_path(fixture_catalog, "zoe-nandu-talk-tokyo")])
     assert meetings.events[0]["UID"] == own["UID"]
 
 
@@ -157,16 +176,16 @@ def test_meetings_ics_cuts_at_the_newest_recap_date(make_content: ContentMaker) 
     before_july = Catalog(catalog.site, catalog.people,
                           tuple(r for r in catalog.recaps if r.slug != "july-office-hours"))
     # Newest is then the March 2024 recap: the November 2023 meeting is past, April 2024 ahead.
-    meetings = calendars(calendar.render(before_july))["calendar/meetings.ics"]
+    meetings = calendars(calendar.render(before_july))[meetings_path(catalog)]
     assert [e.start.date().isoformat() for e in meetings.events] == ["2024-04-11"]
-    everything = calendars(calendar.render(catalog))["calendar/meetings.ics"]
+    everything = calendars(calendar.render(catalog))[meetings_path(catalog)]
     assert [e.start.date().isoformat() for e in everything.events] == ["2024-08-01"]
 
 
 def test_meetings_ics_lists_meetings_by_start_with_one_vtimezone_per_zone(fixture_catalog: Catalog) -> None:
     early = tuple(replace(recap, date=date(2023, 1, 1)) for recap in fixture_catalog.recaps)
     catalog = Catalog(fixture_catalog.site, fixture_catalog.people, early)
-    meetings = calendars(calendar.render(catalog))["calendar/meetings.ics"]
+    meetings = calendars(calendar.render(catalog))[meetings_path(catalog)]
     assert [e.start.date().isoformat() for e in meetings.events] == [
         "2023-11-06", "2024-04-11", "2024-08-01", "2025-02-20"]
     assert [z.tz_name for z in meetings.timezones] == [
@@ -180,15 +199,16 @@ def test_a_meeting_announced_twice_is_listed_once_with_its_first_uid(make_conten
     meeting = part_1[part_1.index("next_meeting:"):]
     part_2 = folder / "recaps" / "series-part-2.yaml"
     part_2.write_text(part_2.read_text(encoding="utf-8") + meeting, encoding="utf-8")
-    invites = calendars(calendar.render(catalog_of(folder)))
-    first = only_event(invites["calendar/autumn-summit-recap-part-1.ics"])
-    listed = only_event(invites["calendar/meetings.ics"])
+    catalog = catalog_of(folder)
+    invites = calendars(calendar.render(catalog))
+    first = only_event(invites[invite_path(catalog, "autumn-summit-recap-part-1")])
+    listed = only_event(invites[meetings_path(catalog)])
     assert listed["UID"] == first["UID"]
-    assert only_event(invites["calendar/autumn-summit-recap-part-2.ics"])["UID"] != first["UID"]
+    assert only_event(invites[invite_path(catalog, "autumn-summit-recap-part-2")])["UID"] != first["UID"]
 
 
 def test_an_empty_catalog_gives_an_empty_meetings_calendar(make_content: ContentMaker) -> None:
     catalog = catalog_of(make_content([]))
     (artifact,) = calendar.render(catalog)
-    assert str(artifact.path) == "calendar/meetings.ics"
+    assert str(artifact.path) == "hugo/static/calendar/meetings.ics"
     assert Calendar.from_ical(artifact.content).events == []

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURE_ROUTES, FIXTURES
 
 import pipeline.build as build_module
 import pipeline.write as write_module
@@ -110,5 +110,6 @@ def test_after_a_failure_the_next_build_publishes_everything(built, monkeypatch)
     monkeypatch.undo()
     result = build(options)
     assert result.counts["pdf"].removed == 1
-    assert (options.out_dir / "pdf/march-community-meeting-recap.pdf").is_file()
-    assert not (options.out_dir / "pdf/one-talk-recap.pdf").exists()
+    handouts = options.out_dir / FIXTURE_ROUTES.file("pdf")
+    assert (handouts / "2024-03-14-march-community-meeting-recap.pdf").is_file()
+    assert not (handouts / "2024-05-02-one-talk-recap.pdf").exists()

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 import feedparser
 import jsonschema
 import pytest
-from conftest import CONTENT, FIXTURES, ROOT, assemble_content
+from conftest import CONTENT, FIXTURE_ROUTES, FIXTURES, ROOT, assemble_content
 
 from pipeline.build import BuildOptions, build
 from pipeline.load import load_content
@@ -32,6 +32,7 @@ from pipeline.model import Artifact
 from pipeline.normalize import Catalog, normalize
 from pipeline.render import FORMATS, feeds
 from pipeline.render.feed_checks import UnsafeFeedError, check_feed
+from pipeline.routes import Routes
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
@@ -55,9 +56,13 @@ def catalog_of(folder: Path) -> Catalog:
     return normalize(load_content(folder))
 
 
-def by_path(artifacts: list[Artifact]) -> dict[str, bytes]:
+def feeds_of(catalog: Catalog) -> dict[str, bytes]:
+    """Give the catalog's feeds by the name each is served under (`feeds/atom.xml`, below
+    the site's files URL), which is also where it is written below the site's files folder."""
+    artifacts = feeds.render(catalog)
     assert all(artifact.format == "feeds" for artifact in artifacts)
-    return {str(artifact.path): artifact.content for artifact in artifacts}
+    files = Routes(catalog.site).file("")
+    return {artifact.path.relative_to(files).as_posix(): artifact.content for artifact in artifacts}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +72,7 @@ def seed_catalog() -> Catalog:
 
 @pytest.fixture(scope="module")
 def seed_feeds(seed_catalog: Catalog) -> dict[str, bytes]:
-    return by_path(feeds.render(seed_catalog))
+    return feeds_of(seed_catalog)
 
 
 @pytest.fixture(scope="module")
@@ -77,12 +82,12 @@ def fixture_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
 
 @pytest.fixture(scope="module")
 def fixture_feeds(fixture_catalog: Catalog) -> dict[str, bytes]:
-    return by_path(feeds.render(fixture_catalog))
+    return feeds_of(fixture_catalog)
 
 
 @pytest.fixture(scope="module")
 def empty_feeds(fixture_catalog: Catalog) -> dict[str, bytes]:
-    return by_path(feeds.render(replace(fixture_catalog, recaps=())))
+    return feeds_of(replace(fixture_catalog, recaps=()))
 
 
 @pytest.fixture(scope="module")
@@ -248,12 +253,15 @@ def atom_ids(content: bytes) -> list[str]:
 
 # --- the checklist -----------------------------------------------------------------------
 
-def test_feeds_are_registered_and_written_for_the_site_each_tag_and_each_series(seed_feeds):
+def test_feeds_are_registered_and_written_for_the_site_each_tag_and_each_series(seed_catalog, seed_feeds):
     assert FORMATS["feeds"].site_wide is feeds.render
     folders = ["feeds/", "feeds/tags/community/", "feeds/tags/kubecon/",
                "feeds/series/may-2021-community-meeting/"]
     assert set(seed_feeds) == {f"{folder}{name}" for folder in folders
                                for name in ("atom.xml", "rss.xml", "feed.json")}
+    # written under the Hugo site's static folder, below the files_path they are served at
+    assert {str(artifact.path) for artifact in feeds.render(seed_catalog)} == {
+        f"hugo/static/recaps/{name}" for name in seed_feeds}
 
 
 def test_feedparser_reads_the_seed_feeds_with_ids_titles_dates_and_absolute_links(seed_feeds):
@@ -266,12 +274,12 @@ def test_feedparser_reads_the_seed_feeds_with_ids_titles_dates_and_absolute_link
         [entry] = parsed.entries
         assert entry.id == SEED_ID
         assert entry.title == "Linkerd at KubeCon EU"
-        assert entry.link == "https://linkerd.io/blog/2021/0617-linkerd-at-kubecon-eu/"
+        assert entry.link == "https://linkerd.io/2021/06/17/linkerd-at-kubecon-eu/"
         assert entry.published_parsed[:3] == (2021, 6, 17)
         assert [tag.term for tag in entry.tags] == ["community", "kubecon"]
         assert entry.summary.startswith("Part one of the May 2021 community meeting recap")
     atom = feedparser.parse(seed_feeds["feeds/atom.xml"])
-    assert atom.feed.id == "https://linkerd.io/feeds/atom.xml"
+    assert atom.feed.id == "https://linkerd.io/recaps/feeds/atom.xml"
     assert atom.entries[0].updated_parsed[:3] == (2021, 6, 17)
     assert atom.entries[0].content[0].type == "text/html"
 
@@ -285,7 +293,7 @@ def test_fixture_feeds_list_every_recap_newest_first_with_their_dates(fixture_ca
         assert [entry.id for entry in parsed.entries] == newest_first
         for recap, entry in zip(fixture_catalog.recaps, parsed.entries, strict=True):
             assert entry.title == recap.title
-            assert entry.link == fixture_catalog.site.post_url(recap)
+            assert entry.link == Routes(fixture_catalog.site).post_url(recap)
             assert entry.published_parsed[:3] == recap.date.timetuple()[:3]
     meeting = next(e for e in feedparser.parse(fixture_feeds["feeds/atom.xml"]).entries
                    if e.title == "March Community Meeting Recap")
@@ -341,12 +349,12 @@ def test_editing_a_title_body_or_slug_keeps_the_entry_id(seed_content, seed_feed
     _edit(seed_content, 'title: "Linkerd at KubeCon EU"', 'title: "Linkerd at KubeCon Europe 2021"')
     _edit(seed_content, 'slug: "linkerd-at-kubecon-eu"', 'slug: "kubecon-eu-2021"')
     _edit(seed_content, "Our May community meeting", "Our lively May community meeting")
-    edited = by_path(feeds.render(catalog_of(seed_content)))
+    edited = feeds_of(catalog_of(seed_content))
     for name in ("feeds/atom.xml", "feeds/rss.xml"):
         [entry] = feedparser.parse(edited[name]).entries
         assert entry.id == SEED_ID
         assert entry.title == "Linkerd at KubeCon Europe 2021"
-        assert entry.link.endswith("/0617-kubecon-eu-2021/")
+        assert entry.link == "https://linkerd.io/2021/06/17/kubecon-eu-2021/"
     assert json_items(edited["feeds/feed.json"])[0]["id"] == SEED_ID
     assert b"Our lively May" in edited["feeds/atom.xml"]
     assert atom_ids(edited["feeds/atom.xml"]) == atom_ids(seed_feeds["feeds/atom.xml"])
@@ -356,7 +364,7 @@ def test_setting_updated_changes_the_entry_and_the_feed_but_nothing_else(fixture
     oldest = fixture_catalog.recaps[-1]
     later = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     recaps = tuple(replace(r, updated=later) if r.id == oldest.id else r for r in fixture_catalog.recaps)
-    changed = by_path(feeds.render(replace(fixture_catalog, recaps=recaps)))
+    changed = feeds_of(replace(fixture_catalog, recaps=recaps))
     atom = feedparser.parse(changed["feeds/atom.xml"])
     assert atom.feed.updated == "2026-01-02T03:04:05+00:00"
     assert next(e for e in atom.entries if e.id == oldest.id).updated == "2026-01-02T03:04:05+00:00"
@@ -381,12 +389,12 @@ print(json.dumps({str(a.path): hashlib.sha256(a.content).hexdigest() for a in ar
 
 def test_an_unchanged_rebuild_is_byte_identical_even_in_a_new_process(fixture_catalog, fixture_feeds):
     folder = Path(fixture_catalog.recaps[0].source_file).parents[1]
-    again = by_path(feeds.render(normalize(load_content(folder))))
+    again = feeds_of(normalize(load_content(folder)))
     assert again == fixture_feeds
     fresh = subprocess.run([sys.executable, "-c", REBUILD, str(folder)], cwd=ROOT, capture_output=True,
                            text=True, check=True)
-    assert json.loads(fresh.stdout) == {path: hashlib.sha256(content).hexdigest()
-                                        for path, content in fixture_feeds.items()}
+    assert json.loads(fresh.stdout) == {str(FIXTURE_ROUTES.file(name)): hashlib.sha256(content).hexdigest()
+                                        for name, content in fixture_feeds.items()}
 
 
 def test_tag_and_series_feeds_hold_exactly_their_recaps(fixture_catalog, fixture_feeds):
@@ -410,7 +418,7 @@ def test_tag_and_series_feeds_hold_exactly_their_recaps(fixture_catalog, fixture
 
 def test_each_feed_keeps_only_the_newest_feed_limit_recaps(fixture_catalog):
     limited = replace(fixture_catalog, site=replace(fixture_catalog.site, feed_limit=2))
-    artifacts = by_path(feeds.render(limited))
+    artifacts = feeds_of(limited)
     newest = [recap.id for recap in fixture_catalog.recaps[:2]]
     assert atom_ids(artifacts["feeds/atom.xml"]) == newest
     assert [i["id"] for i in json_items(artifacts["feeds/feed.json"])] == newest
@@ -438,8 +446,8 @@ def test_relative_links_anchors_and_code_come_out_absolute_and_anchor_free(fixtu
     markdown = ("See [the guide](guide/), [the docs](/docs/x?y=1#z), [above](#top) and "
                 "![a chart](https://recaps.example.org/chart.png).[^1]\n\n"
                 "```python\nprint('hi')\n```\n\n[^1]: A note with [a link](notes/).\n")
-    artifacts = by_path(feeds.render(_with_intro(fixture_catalog, markdown)))
-    post = fixture_catalog.site.post_url(fixture_catalog.recaps[0])
+    artifacts = feeds_of(_with_intro(fixture_catalog, markdown))
+    post = Routes(fixture_catalog.site).post_url(fixture_catalog.recaps[0])
     html = _contents({k: v for k, v in artifacts.items() if k.startswith("feeds/") and k.count("/") == 1})
     assert len(html) == 3 * len(fixture_catalog.recaps)
     first = [h for h in html if "the guide" in h]
@@ -454,7 +462,7 @@ def test_relative_links_anchors_and_code_come_out_absolute_and_anchor_free(fixtu
 
 
 def test_hostile_markdown_never_reaches_a_feed(fixture_catalog):
-    artifacts = by_path(feeds.render(_with_intro(fixture_catalog, HOSTILE)))
+    artifacts = feeds_of(_with_intro(fixture_catalog, HOSTILE))
     for name, content in artifacts.items():
         for link_target in (b"javascript:alert(1)", b"javascript:alert(3)", b"javascript:alert(4)"):
             assert link_target not in content.lower(), (name, link_target)
@@ -503,7 +511,7 @@ def test_recordings_are_a_thumbnail_and_a_link_never_an_embed(seed_feeds):
 
 
 def test_every_entry_links_its_handout_without_a_zero_length_enclosure(seed_feeds):
-    pdf = "https://linkerd.io/pdf/linkerd-at-kubecon-eu.pdf"
+    pdf = "https://linkerd.io/recaps/pdf/2021-06-17-linkerd-at-kubecon-eu.pdf"
     [entry] = feedparser.parse(seed_feeds["feeds/atom.xml"]).entries
     assert {"href": pdf, "rel": "related", "type": "application/pdf"}.items() <= next(
         link for link in entry.links if link.href == pdf).items()
@@ -554,7 +562,7 @@ def test_a_build_leaves_out_drafts_and_recaps_scheduled_later(tmp_path):
     assert result.report.ok, result.report
     assert result.recaps == 1
     for name in ("atom.xml", "rss.xml"):
-        parsed = feedparser.parse((tmp_path / "dist" / "feeds" / name).read_bytes())
+        parsed = feedparser.parse((tmp_path / "dist" / FIXTURE_ROUTES.file(f"feeds/{name}")).read_bytes())
         assert [entry.id for entry in parsed.entries] == ["urn:uuid:0f02bf7a-fafb-440e-9138-8fea89d0428a"]
     later = build(replace(options, out_dir=tmp_path / "later", now=datetime(2031, 1, 1, tzinfo=UTC)))
     assert later.recaps == 2

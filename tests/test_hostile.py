@@ -255,7 +255,7 @@ def _html_values(value: object, key: str = "") -> Iterator[tuple[str, str]]:
         yield key, value
 
 
-ALLOWED_SHORTCODE = re.compile(r'\{\{< youtube "[A-Za-z0-9_-]{11}" >\}\}')
+ALLOWED_SHORTCODE = re.compile(r'\{\{< youtube id="[A-Za-z0-9_-]{11}"(?: start="[0-9]+")? >\}\}')
 MARKDOWN_UNSAFE_TARGET = re.compile(
     r"(\]\(\s*<?|^\s*\[[^\]]*\]:\s*<?|(?<!\\)<)\s*(javascript|vbscript|data|file)\s*:",
     re.IGNORECASE | re.MULTILINE)

@@ -21,6 +21,7 @@ from pipeline.normalize import Catalog, normalize
 from pipeline.render import json_export
 from pipeline.render.document import markdown_fields
 from pipeline.render.structured_data import json_ld
+from pipeline.routes import Routes
 
 SCHEMA = json.loads((CONTENT.parent / "schema" / "export.schema.json").read_text(encoding="utf-8"))
 DEFINITION = {"json/index.json": "indexExport", "json/people.json": "peopleExport",
@@ -31,8 +32,12 @@ def catalog_of(folder: Path) -> Catalog:
     return normalize(load_content(folder))
 
 
-def documents(artifacts: Sequence[Artifact]) -> dict[str, Any]:
-    return {str(artifact.path): json.loads(artifact.content) for artifact in artifacts}
+def documents(artifacts: Sequence[Artifact], catalog: Catalog) -> dict[str, Any]:
+    """Give each document by the name it is served under, `json/...` below the site's
+    files URL, which is also where it is written below the site's files folder."""
+    files = Routes(catalog.site).file("")
+    return {artifact.path.relative_to(files).as_posix(): json.loads(artifact.content)
+            for artifact in artifacts}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +47,7 @@ def seed() -> Catalog:
 
 @pytest.fixture(scope="module")
 def seed_export(seed: Catalog) -> dict[str, Any]:
-    return documents(json_export.render(seed))
+    return documents(json_export.render(seed), seed)
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +62,8 @@ def fixtures_artifacts(fixtures: Catalog) -> list[Artifact]:
 
 
 @pytest.fixture(scope="module")
-def fixtures_export(fixtures_artifacts: list[Artifact]) -> dict[str, Any]:
-    return documents(fixtures_artifacts)
+def fixtures_export(fixtures: Catalog, fixtures_artifacts: list[Artifact]) -> dict[str, Any]:
+    return documents(fixtures_artifacts, fixtures)
 
 
 @cache
@@ -132,26 +137,26 @@ def test_the_index_lists_every_recap_newest_first(fixtures: Catalog, fixtures_ex
     entries = fixtures_export["json/index.json"]["recaps"]
     assert [e["slug"] for e in entries] == [recap.slug for recap in fixtures.recaps]
     assert [e["date"] for e in entries] == sorted((e["date"] for e in entries), reverse=True)
-    assert {f"json/recaps/{e['slug']}.json" for e in entries} <= set(fixtures_export)
+    assert {f"json/recaps/{e['date']}-{e['slug']}.json" for e in entries} <= set(fixtures_export)
 
 
 # --- the seed ------------------------------------------------------------------------------
 
 def test_the_seed_export_holds_all_eleven_talks_with_their_recordings(seed_export: dict[str, Any]) -> None:
-    recap = seed_export["json/recaps/linkerd-at-kubecon-eu.json"]
+    recap = seed_export["json/recaps/2021-06-17-linkerd-at-kubecon-eu.json"]
     talks = seed_export["json/talks.json"]["talks"]
     assert len(recap["talks"]) == len(talks) == recap["stats"]["talk_count"] == 11
     assert [t["title"] for t in talks] == [t["title"] for t in recap["talks"]]
     assert talks[0]["recording"]["youtube_id"] == "BWL4889RKhU"
     assert talks[0]["recording"]["duration"] == "PT31M26S"
-    assert talks[0]["recap"]["url"] == "https://linkerd.io/blog/2021/0617-linkerd-at-kubecon-eu/"
+    assert talks[0]["recap"]["url"] == "https://linkerd.io/2021/06/17/linkerd-at-kubecon-eu/"
     assert "borrow checker makes concurrency safe" in talks[0]["summary_text"]
     assert "<" not in talks[0]["summary_text"]
 
 
 def test_every_seed_speaker_comes_with_the_registry_record(seed: Catalog,
                                                             seed_export: dict[str, Any]) -> None:
-    recap = seed_export["json/recaps/linkerd-at-kubecon-eu.json"]
+    recap = seed_export["json/recaps/2021-06-17-linkerd-at-kubecon-eu.json"]
     speakers = [s for talk in recap["talks"] for s in talk["speakers"]]
     assert len({s["key"] for s in speakers}) == recap["stats"]["speaker_count"] == 20
     for speaker in speakers:
@@ -173,7 +178,7 @@ def test_the_same_person_across_talks_is_one_record(seed_export: dict[str, Any])
 
 
 def test_a_page_can_be_rebuilt_from_the_recap_json_alone(seed_export: dict[str, Any]) -> None:
-    recap = seed_export["json/recaps/linkerd-at-kubecon-eu.json"]
+    recap = seed_export["json/recaps/2021-06-17-linkerd-at-kubecon-eu.json"]
     summaries = [talk["summary"] for talk in recap["talks"]]
     expected = pandoc.markdown_to(summaries, "html", *json_export.HTML_OPTIONS)
     assert [talk["summary_html"] for talk in recap["talks"]] == expected
@@ -190,13 +195,27 @@ def test_a_page_can_be_rebuilt_from_the_recap_json_alone(seed_export: dict[str, 
 
 
 def test_the_recap_links_its_other_outputs(seed_export: dict[str, Any]) -> None:
-    urls = seed_export["json/recaps/linkerd-at-kubecon-eu.json"]["urls"]
-    assert urls["post"] == "https://linkerd.io/blog/2021/0617-linkerd-at-kubecon-eu/"
-    assert urls["pdf"] == "https://linkerd.io/pdf/linkerd-at-kubecon-eu.pdf"
-    assert urls["feeds"]["atom"] == "https://linkerd.io/feeds/atom.xml"
-    assert urls["calendar"] == "https://linkerd.io/calendar/linkerd-at-kubecon-eu.ics"
-    assert urls["json_ld"] == "https://linkerd.io/json/ld/linkerd-at-kubecon-eu.jsonld"
+    urls = seed_export["json/recaps/2021-06-17-linkerd-at-kubecon-eu.json"]["urls"]
+    # The post follows the site's permalink; every file is served below its files_path.
+    assert urls["post"] == "https://linkerd.io/2021/06/17/linkerd-at-kubecon-eu/"
+    assert urls["pdf"] == "https://linkerd.io/recaps/pdf/2021-06-17-linkerd-at-kubecon-eu.pdf"
+    assert urls["json"] == "https://linkerd.io/recaps/json/recaps/2021-06-17-linkerd-at-kubecon-eu.json"
+    assert urls["feeds"]["atom"] == "https://linkerd.io/recaps/feeds/atom.xml"
+    assert urls["calendar"] == "https://linkerd.io/recaps/calendar/2021-06-17-linkerd-at-kubecon-eu.ics"
+    assert urls["json_ld"] == "https://linkerd.io/recaps/json/ld/2021-06-17-linkerd-at-kubecon-eu.jsonld"
     assert [feed["tag"] for feed in urls["tag_feeds"]] == ["community", "kubecon"]
+    assert urls["tag_feeds"][1]["rss"] == "https://linkerd.io/recaps/feeds/tags/kubecon/rss.xml"
+    assert (urls["aliases"], urls["cover"], urls["images"]) == ([], None, [])
+
+
+def test_the_exports_are_written_where_their_urls_serve_them(seed: Catalog) -> None:
+    paths = [artifact.path.as_posix() for artifact in json_export.render(seed)]
+    assert paths == [
+        "hugo/static/recaps/json/recaps/2021-06-17-linkerd-at-kubecon-eu.json",
+        "hugo/static/recaps/json/ld/2021-06-17-linkerd-at-kubecon-eu.jsonld",
+        "hugo/static/recaps/json/index.json", "hugo/static/recaps/json/people.json",
+        "hugo/static/recaps/json/talks.json",
+    ]
 
 
 def test_all_markdown_of_all_recaps_costs_a_pandoc_run_to_read_and_one_to_write(
@@ -239,20 +258,21 @@ def test_inline_people_get_a_key_that_no_registry_id_can_take(fixtures_export: d
 
 def test_series_neighbours_are_the_published_parts(fixtures: Catalog,
                                                    fixtures_export: dict[str, Any]) -> None:
-    first = fixtures_export["json/recaps/autumn-summit-recap-part-1.json"]["series"]
-    second = fixtures_export["json/recaps/autumn-summit-recap-part-2.json"]["series"]
+    first = fixtures_export["json/recaps/2023-10-19-autumn-summit-recap-part-1.json"]["series"]
+    second = fixtures_export["json/recaps/2023-10-26-autumn-summit-recap-part-2.json"]["series"]
     assert first["previous"] is None
     assert first["next"]["title"] == "Autumn Summit Recap, Part 2"
     assert first["next"]["url"] == "https://recaps.example.org/blog/2023/1026-autumn-summit-recap-part-2/"
     assert second["previous"]["part"] == 1 and second["next"] is None
     only_first = Catalog(fixtures.site, fixtures.people,
                          tuple(r for r in fixtures.recaps if r.slug != "autumn-summit-recap-part-2"))
-    alone = documents(json_export.render(only_first))["json/recaps/autumn-summit-recap-part-1.json"]
+    alone = documents(json_export.render(only_first), only_first)[
+        "json/recaps/2023-10-19-autumn-summit-recap-part-1.json"]
     assert alone["series"]["next"] is None and len(alone["series"]["published_parts"]) == 1
 
 
 def test_sections_keep_their_markdown_as_html(fixtures_export: dict[str, Any]) -> None:
-    recap = fixtures_export["json/recaps/march-community-meeting-recap.json"]
+    recap = fixtures_export["json/recaps/2024-03-14-march-community-meeting-recap.json"]
     news, roadmap = recap["sections"][0], recap["sections"][1]
     assert '<a href="https://recaps.example.org/releases/3.2/">release notes</a>' in news["body_html"]
     assert "<li>Smaller proxy images.</li>" in roadmap["body_html"]
@@ -261,7 +281,7 @@ def test_sections_keep_their_markdown_as_html(fixtures_export: dict[str, Any]) -
 
 
 def test_a_recap_without_next_meeting_has_no_calendar_url(fixtures_export: dict[str, Any]) -> None:
-    recap = fixtures_export["json/recaps/one-talk-recap.json"]
+    recap = fixtures_export["json/recaps/2024-05-02-one-talk-recap.json"]
     assert recap["next_meeting"] is None and recap["urls"]["calendar"] is None
     assert recap["intro"] is None and recap["intro_html"] is None and recap["tags"] == []
 
@@ -269,16 +289,21 @@ def test_a_recap_without_next_meeting_has_no_calendar_url(fixtures_export: dict[
 # --- JSON-LD -------------------------------------------------------------------------------
 
 def test_the_json_ld_file_is_the_structured_data_dict(seed: Catalog, seed_export: dict[str, Any]) -> None:
-    assert seed_export["json/ld/linkerd-at-kubecon-eu.jsonld"] == json_ld(seed.recaps[0], seed.site)
+    structured_data = seed_export["json/ld/2021-06-17-linkerd-at-kubecon-eu.jsonld"]
+    assert structured_data == json_ld(seed.recaps[0], seed.site)
 
 
 def test_the_seed_json_ld_is_a_blog_posting_with_videos_and_the_next_meeting(
     seed_export: dict[str, Any],
 ) -> None:
-    post = seed_export["json/ld/linkerd-at-kubecon-eu.jsonld"]
+    post = seed_export["json/ld/2021-06-17-linkerd-at-kubecon-eu.jsonld"]
     assert (post["@context"], post["@type"]) == ("https://schema.org", "BlogPosting")
-    assert post["headline"] == "Linkerd at KubeCon EU" and post["datePublished"] == "2021-06-17"
-    assert post["mainEntityOfPage"]["@id"] == post["url"] == "https://linkerd.io/blog/2021/0617-linkerd-at-kubecon-eu/"
+    assert post["headline"] == "Linkerd at KubeCon EU"
+    assert post["datePublished"] == post["dateModified"] == "2021-06-17T00:00:00+00:00"
+    assert post["mainEntityOfPage"]["@id"] == post["url"] == "https://linkerd.io/2021/06/17/linkerd-at-kubecon-eu/"
+    assert post["description"] == ("Every Linkerd talk, panel and keynote from KubeCon + CloudNativeCon "
+                                   "Europe 2021, with its recording.")
+    assert post["publisher"]["url"] == "https://linkerd.io/"
     assert post["author"][0] == {"@type": "Person", "name": "Jason Morgan", "jobTitle": "Tech Evangelist",
                                  "affiliation": {"@type": "Organization", "name": "Buoyant"}}
     assert post["keywords"] == ["community", "kubecon"]
@@ -287,13 +312,14 @@ def test_the_seed_json_ld_is_a_blog_posting_with_videos_and_the_next_meeting(
         "@type": "VideoObject", "name": "Why the future of the cloud will be built on Rust",
         "description": post["video"][0]["description"], "url": "https://youtu.be/BWL4889RKhU",
         "embedUrl": "https://www.youtube.com/embed/BWL4889RKhU",
-        "thumbnailUrl": "http://i3.ytimg.com/vi/BWL4889RKhU/maxresdefault.jpg",
+        "thumbnailUrl": "https://i3.ytimg.com/vi/BWL4889RKhU/maxresdefault.jpg",
         "uploadDate": "2021-05-14", "duration": "PT31M26S",
     }
     meeting = post["mentions"]
     assert meeting["@type"] == "Event" and meeting["startDate"] == "2021-06-24T09:00:00-07:00"
     assert meeting["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
     assert meeting["url"].startswith("https://community.cncf.io/events/details/")
+    assert meeting["organizer"] == {"@type": "Organization", "name": "Linkerd", "url": "https://linkerd.io/"}
     assert "schema_version" not in json.dumps(post)
 
 

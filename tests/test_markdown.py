@@ -17,6 +17,7 @@ from pipeline.load import load_content
 from pipeline.normalize import Catalog, normalize
 from pipeline.pandoc import run_pandoc
 from pipeline.render.markdown import render_flavor
+from pipeline.routes import Routes
 
 GOLDEN = ROOT / "tests" / "golden"
 SEED_POST = "hugo/content/blog/2021/0617-linkerd-at-kubecon-eu/index.md"
@@ -34,6 +35,11 @@ def seed() -> Catalog:
 
 def posts(catalog: Catalog, flavor: str) -> dict[str, str]:
     return {str(a.path): a.content.decode("utf-8") for a in render_flavor(catalog, flavor)}
+
+
+def unwrapped(text: str) -> str:
+    """Give prose with its line breaks and indents as single spaces: posts wrap at 80 columns."""
+    return " ".join(text.split())
 
 
 def split_post(text: str) -> tuple[dict, str]:
@@ -58,7 +64,35 @@ def test_the_seed_post_has_the_published_sections_in_order(seed):
     assert headings == [t.title for t in seed.recaps[0].talks] + ["Next meeting"]
     assert body.index("Our May community meeting") < body.index("## Why the future")
     assert body.index("That wraps up the first half") < body.index("## Next meeting")
-    assert "*Part 1 of 2 of May Community Meeting Recap.*" in body
+    assert body.endswith("\n\nThis is part 1 of the two-part series “May Community Meeting Recap”.\n")
+
+
+def test_prose_is_wrapped_at_the_site_width_or_kept_one_line_per_paragraph(seed):
+    _, body = split_post(posts(seed, "hugo")[SEED_POST])
+    assert seed.site.markdown_wrap == 80
+    prose = [line for line in body.splitlines() if "](" not in line and not line.startswith("#")]
+    assert max(len(line) for line in prose) <= 80  # headings and long links cannot be cut
+    assert "Our May community meeting broke from the usual format. KubeCon EU had just\n" in body
+    unwrapping = replace(seed, site=replace(seed.site, markdown_wrap=None))
+    _, one_line = split_post(posts(unwrapping, "hugo")[SEED_POST])
+    paragraph = next(line for line in one_line.splitlines() if line.startswith("Our May community meeting"))
+    assert paragraph.endswith("multi-cluster with headless services.")
+
+    def words(text: str) -> str:  # the thematic break is as wide as the text
+        return unwrapped(re.sub(r"^-{3,}$", "---", text, flags=re.MULTILINE))
+
+    assert words(one_line) == words(body)
+
+
+def test_a_talk_says_what_it_was_and_names_speakers_its_summary_does_not(seed, make_content):
+    _, body = split_post(posts(seed, "hugo")[SEED_POST])
+    # The summary names Oliver Gould, so the line only says where the talk was given.
+    assert "## Why the future of the cloud will be built on Rust\n\nTalk at Cloud Native Rust Day.\n\n" \
+        in body
+    assert "**Speaker" not in body and "*Talk" not in body
+    catalog = catalog_of(make_content([FIXTURES / "valid" / "single-talk.yaml"]))
+    _, fixture = split_post(next(iter(posts(catalog, "hugo").values())))
+    assert "## Proxies Without Tears\n\nTalk by Ben Okafor (Maintainer, Example Corp).\n\n" in fixture
 
 
 def test_front_matter_lists_the_eleven_recordings_from_the_talk_data(seed):
@@ -69,12 +103,13 @@ def test_front_matter_lists_the_eleven_recordings_from_the_talk_data(seed):
         "title": "Why the future of the cloud will be built on Rust",
         "description": videos[0]["description"],
         "embedUrl": "https://www.youtube.com/embed/BWL4889RKhU",
-        "thumbnailUrl": "http://i3.ytimg.com/vi/BWL4889RKhU/maxresdefault.jpg",
+        "thumbnailUrl": "https://i3.ytimg.com/vi/BWL4889RKhU/maxresdefault.jpg",
         "uploadDate": "2021-05-14",
         "duration": "PT31M26S",
     }
     assert videos[0]["description"].startswith("Buoyant CTO Oliver Gould argued")
-    assert "\n" not in videos[0]["description"]
+    assert all("\n" not in v["description"] and len(v["description"]) <= 160 for v in videos)
+    assert all(v["thumbnailUrl"].startswith("https://") for v in videos)
 
 
 def test_front_matter_carries_the_fields_a_hugo_theme_reads(seed):
@@ -82,16 +117,29 @@ def test_front_matter_carries_the_fields_a_hugo_theme_reads(seed):
     assert matter["title"] == "Linkerd at KubeCon EU"
     assert matter["date"] == "2021-06-17"
     assert "lastmod" not in matter
-    assert matter["description"] == seed.recaps[0].summary
+    assert matter["description"] == seed.recaps[0].description
     assert matter["keywords"] == matter["tags"] == ["community", "kubecon"]
     assert (matter["draft"], matter["slug"]) == (False, "linkerd-at-kubecon-eu")
-    assert matter["url"] == "/blog/2021/0617-linkerd-at-kubecon-eu/"
+    assert "url" not in matter  # the site's permalink setting places the post
     params = matter["params"]
-    assert params["author"] == "jason"
+    assert params["author"] == "jason"  # the person's site_author key
+    assert "authors" not in params  # only with two authors or more
+    assert params["thumbnailRatio"] == "fit"  # from site.yaml's markdown.params
     assert params["series"] == {"id": "may-2021-community-meeting", "name": "May Community Meeting Recap",
                                 "part": 1, "parts": 2}
     assert params["wordCount"] == seed.recaps[0].word_count
     assert params["readingTime"] == seed.recaps[0].reading_time_minutes
+
+
+def test_without_a_permalink_the_post_carries_its_url_and_a_summary_sentence(make_content):
+    catalog = catalog_of(make_content([FIXTURES / "valid" / "single-talk.yaml"]))
+    assert catalog.site.permalink is None and catalog.recaps[0].description is None
+    matter, _ = split_post(next(iter(posts(catalog, "hugo").values())))
+    assert matter["url"] == "/blog/2024/0502-one-talk-recap/"
+    assert matter["url"] == Routes(catalog.site).post_path(catalog.recaps[0])
+    assert matter["description"] == ("The smallest conference recap there is: one talk, with nothing "
+                                     "but the required fields.")
+    assert matter["params"]["author"] == {"name": "Ada Quill"}  # no site_author: named by name
 
 
 def test_an_update_sets_lastmod(seed):
@@ -103,7 +151,7 @@ def test_an_update_sets_lastmod(seed):
 
 def test_the_next_meeting_is_shown_in_every_zone_from_one_time(seed):
     _, body = split_post(posts(seed, "hugo")[SEED_POST])
-    assert "Thursday, June 24, 2021, at 9 a.m. PT / 12 p.m. ET." in body
+    assert "Thursday, June 24, 2021, at 9 a.m. PT / 12 p.m. ET." in unwrapped(body)
 
 
 # --- flavors ----------------------------------------------------------------------------
@@ -116,7 +164,8 @@ def test_each_flavor_lands_where_its_engine_expects(seed):
 
 def test_only_hugo_gets_shortcodes(seed):
     hugo, jekyll, gfm = (next(iter(posts(seed, f).values())) for f in ("hugo", "jekyll", "gfm"))
-    assert hugo.count('{{< youtube "') == 11
+    assert hugo.count('{{< youtube id="') == 11
+    assert '\n{{< youtube id="BWL4889RKhU" >}}\n' in hugo
     for text in (jekyll, gfm):
         assert "{{" not in text
         assert text.count("[▶ Watch the recording (") == 11
@@ -126,9 +175,10 @@ def test_only_hugo_gets_shortcodes(seed):
 def test_jekyll_front_matter_and_gfm_without_front_matter(seed):
     matter, _ = split_post(posts(seed, "jekyll")["jekyll/_posts/2021-06-17-linkerd-at-kubecon-eu.md"])
     assert (matter["layout"], matter["date"]) == ("post", "2021-06-17 00:00:00 +0000")
-    assert matter["permalink"] == "/blog/2021/0617-linkerd-at-kubecon-eu/"
+    assert matter["permalink"] == "/2021/06/17/linkerd-at-kubecon-eu/"
+    assert matter["permalink"] == Routes(seed.site).post_path(seed.recaps[0])
     gfm = posts(seed, "gfm")["gfm/2021-06-17-linkerd-at-kubecon-eu.md"]
-    assert gfm.startswith("# Linkerd at KubeCon EU\n\n*Part one of the May 2021")
+    assert gfm.startswith("# Linkerd at KubeCon EU\n\nPart one of the May 2021")  # a plain paragraph
 
 
 def test_the_flavor_comes_from_site_yaml(make_content):
@@ -195,6 +245,10 @@ locale = "en"
 title = "Test site"
 disableKinds = ["taxonomy", "term", "rss", "sitemap", "robotstxt", "404"]
 """
+HUGO_PERMALINK = """[permalinks.page]
+blog = "{permalink}"
+"""
+"""The site's own permalink setting, which `site.yaml`'s `permalink` mirrors."""
 SINGLE = ("<!doctype html><html><head><script type=\"application/ld+json\">"
           "{{ .Params.jsonLd | safeJS }}</script></head>"
           "<body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>\n")
@@ -205,7 +259,10 @@ def hugo_site(tmp_path: Path, catalog: Catalog) -> tuple[Path, subprocess.Comple
     """Build a minimal Hugo site around the generated bundles with the real Hugo."""
     site = tmp_path / "site"
     (site / "layouts" / "_default").mkdir(parents=True)
-    (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    config = HUGO_CONFIG
+    if catalog.site.permalink:
+        config += HUGO_PERMALINK.format(permalink=catalog.site.permalink)
+    (site / "hugo.toml").write_text(config, encoding="utf-8")
     (site / "layouts" / "_default" / "single.html").write_text(SINGLE, encoding="utf-8")
     (site / "layouts" / "_default" / "list.html").write_text(LIST, encoding="utf-8")
     (site / "layouts" / "index.html").write_text(LIST, encoding="utf-8")
@@ -222,7 +279,8 @@ def hugo_site(tmp_path: Path, catalog: Catalog) -> tuple[Path, subprocess.Comple
 
 def page(public: Path, catalog: Catalog, slug: str) -> str:
     recap = next(r for r in catalog.recaps if r.slug == slug)
-    return (public / f"blog/{recap.date:%Y}/{recap.date:%m%d}-{slug}/index.html").read_text(encoding="utf-8")
+    where = Routes(catalog.site).post_path(recap).strip("/")
+    return (public / where / "index.html").read_text(encoding="utf-8")
 
 
 def test_hugo_renders_the_seed_post_cleanly(tmp_path, seed):
@@ -237,10 +295,10 @@ def test_hugo_renders_the_seed_post_cleanly(tmp_path, seed):
         for speaker in talk.speakers:
             assert speaker.name in html
         assert f"https://www.youtube.com/embed/{talk.recording.youtube_id}" in html
-    assert "Thursday, June 24, 2021, at 9 a.m. PT / 12 p.m. ET." in html
+    assert "Thursday, June 24, 2021, at 9 a.m. PT / 12 p.m. ET." in unwrapped(html)
     structured = json.loads(html.split("<script type=application/ld+json>")[1].split("</script>")[0])
     assert structured["@type"] == "BlogPosting" and len(structured["video"]) == 11
-    assert structured["datePublished"] == "2021-06-17"  # schema.org's case survives Hugo
+    assert structured["datePublished"] == "2021-06-17T00:00:00+00:00"  # schema.org's case survives Hugo
 
 
 def test_front_matter_carries_the_json_ld_of_the_json_export(seed):
@@ -297,8 +355,8 @@ def test_series_navigation_links_the_other_parts_that_exist(make_content):
     valid = FIXTURES / "valid"
     catalog = catalog_of(make_content([valid / "series-part-1.yaml", valid / "series-part-2.yaml"]))
     first = posts(catalog, "gfm")["gfm/2023-10-19-autumn-summit-recap-part-1.md"]
-    assert "*Part 1 of 2 of " in first
+    assert "\nThis is part 1 of the two-part series “Autumn Summit Recap”.\n" in first
     assert ("- Part 2: [Autumn Summit Recap, Part 2]"
-            "(https://recaps.example.org/blog/2023/1026-autumn-summit-recap-part-2/)") in first
+            "(https://recaps.example.org/blog/2023/1026-autumn-summit-recap-part-2/)") in unwrapped(first)
     alone = replace(catalog, recaps=tuple(r for r in catalog.recaps if r.series.part == 1))
     assert "Part 2:" not in posts(alone, "gfm")["gfm/2023-10-19-autumn-summit-recap-part-1.md"]

@@ -18,6 +18,7 @@ from pipeline.model import Artifact
 from pipeline.normalize import Catalog, normalize
 from pipeline.render import pdf
 from pipeline.render.document import meeting_times
+from pipeline.routes import Routes
 
 HOSTILE = """Reading #read("/etc/passwd") here.
 
@@ -64,7 +65,9 @@ def link_targets(artifact: Artifact) -> set[str]:
 
 def test_one_handout_per_recap_under_pdf(seed: Catalog, seed_handout: Artifact) -> None:
     recap = seed.recaps[0]
-    assert seed_handout.path.as_posix() == f"pdf/{recap.slug}.pdf"
+    assert seed_handout.path.as_posix() == "hugo/static/recaps/pdf/2021-06-17-linkerd-at-kubecon-eu.pdf"
+    routes = Routes(seed.site)
+    assert seed_handout.path == routes.file(routes.pdf(recap))
     assert seed_handout.format == "pdf"
     assert seed_handout.content.startswith(b"%PDF-")
 
@@ -82,7 +85,7 @@ def test_the_seed_handout_names_every_talk_speaker_and_the_next_meeting(
     assert meeting_times(recap.next_meeting) in text
     assert "Thursday, June 24, 2021" in text
     assert "Part 1 of 2".upper() in text
-    assert seed.site.post_url(recap) in text  # its hyphens extract as hyphens
+    assert Routes(seed.site).post_url(recap) in text  # its hyphens extract as hyphens
 
 
 def test_recordings_are_real_links(seed: Catalog, seed_handout: Artifact) -> None:

@@ -6,6 +6,8 @@ import time
 import urllib.request
 from datetime import UTC, datetime
 
+from conftest import SEED_ROUTES
+
 from pipeline.build import BuildOptions
 from pipeline.serve import HOST, Preview
 
@@ -24,8 +26,9 @@ def test_the_preview_lists_outputs_and_rebuilds_on_change(seed_content, tmp_path
         index = fetch(port, "/")
         assert "Linkerd at KubeCon EU" in index
         post = "hugo/content/blog/2021/0617-linkerd-at-kubecon-eu/index.md"
-        outputs = ("pdf/linkerd-at-kubecon-eu.pdf", "feeds/atom.xml",
-                   "json/recaps/linkerd-at-kubecon-eu.json")
+        outputs = [SEED_ROUTES.file(name).as_posix() for name in (
+            "pdf/2021-06-17-linkerd-at-kubecon-eu.pdf", "feeds/atom.xml",
+            "json/recaps/2021-06-17-linkerd-at-kubecon-eu.json")]
         for path in (*outputs, post):
             assert f'href="/{path}"' in index
         assert "## Why the future of the cloud" in fetch(port, f"/{post}")

@@ -39,14 +39,17 @@ def test_a_cross_file_problem_in_a_cached_file_is_still_located(make_content, tm
     options = BuildOptions(content, tmp_path / "dist", datetime(2030, 1, 1, tzinfo=UTC), jobs=1,
                            cache_dir=cache, formats=("json",))
     assert build(options).report.ok
-    # Give the meeting the single talk's slug. The clash is reported on single-talk.yaml, the
-    # later file, which is unchanged and so comes from the cache without positions.
+    # Give the meeting an old URL that is the single talk's post. The clash is reported on
+    # both files, and single-talk.yaml is unchanged and so comes from the cache without positions.
     meeting = content / "recaps" / "meeting.yaml"
-    meeting.write_text(meeting.read_text(encoding="utf-8").replace(
-        'slug: "march-community-meeting-recap"', 'slug: "one-talk-recap"'), encoding="utf-8")
+    text = meeting.read_text(encoding="utf-8")
+    alias_line = text.count("\n") + 1
+    meeting.write_text(text + 'aliases: ["/blog/2024/0502-one-talk-recap/"]\n', encoding="utf-8")
     report = build(options).report
-    assert [(p.file.rsplit("/", 1)[-1], p.line, p.column, p.message) for p in report.problems] == [
-        ("single-talk.yaml", 5, 7, "slug 'one-talk-recap' is already used by another recap"),
+    clash = "both land at /blog/2024/0502-one-talk-recap/"
+    assert sorted((p.file.rsplit("/", 1)[-1], p.line, p.column, clash in p.message)
+                  for p in report.problems) == [
+        ("meeting.yaml", alias_line, 11, True), ("single-talk.yaml", 5, 7, True),
     ]
 
 

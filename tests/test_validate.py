@@ -66,6 +66,15 @@ def test_cross_file_rules_report_the_offending_file(case, make_content):
     assert problem_lines(content) == expected
 
 
+def test_two_recaps_may_share_a_slug_when_their_dates_set_the_posts_apart(make_content):
+    content = make_content(sorted((FIXTURES / "invalid-sets" / "duplicate-url").glob("*.yaml")))
+    later = content / "recaps" / "b.yaml"
+    text = later.read_text(encoding="utf-8")
+    assert 'date: "2024-05-03"' in text
+    later.write_text(text.replace('date: "2024-05-03"', 'date: "2024-05-04"'), encoding="utf-8")
+    assert problem_lines(content) == {}
+
+
 def test_problems_in_many_files_are_all_reported_in_one_run(make_content):
     chosen = [FIXTURES / "invalid" / name for name in ("bad-enum.yaml", "not-utf8.yaml", "empty.yaml")]
     found = problem_lines(make_content(chosen))
