@@ -25,7 +25,10 @@ MAX_IMAGES = 50
 IMAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.(png|jpe?g|webp|gif)$",
                         re.IGNORECASE)
 """What a local image may be called: a plain file name, no folders, no hidden files."""
-_LOCAL_IMAGE_IN_MARKDOWN = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)")
+_IMAGE_TARGET = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^\s>]+?)>?(?:\s+[\"'(][^\n]*)?\)")
+_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$|(`+)[^`].*?\2|^(?: {4}|\t)[^\n]*$",
+                   re.MULTILINE | re.DOTALL)
+"""Fenced and indented code blocks and code spans, whose image syntax is text."""
 
 
 def media_type(content: bytes) -> str | None:
@@ -108,14 +111,23 @@ def reference_problems(doc: SourceDoc, images: tuple[Image, ...]) -> list[Proble
                                 f"the cover image {cover!r} is not in {folder}",
                                 _found(names)))
     for path, markdown in _markdown_fields(doc.data):
-        for target in _LOCAL_IMAGE_IN_MARKDOWN.findall(markdown):
-            if "://" in target or target.startswith(("/", "#", "mailto:", "data:")):
-                continue
-            if target not in names:
+        for name in local_image_names(markdown):
+            if name not in names:
                 where = doc.position(path)
                 problems.append(Problem(doc.file, where.line, where.column, path,
-                                        f"the image {target!r} is not in {folder}", _found(names)))
+                                        f"the image {name!r} is not in {folder}", _found(names)))
     return problems
+
+
+def local_image_names(markdown: str) -> list[str]:
+    """Give the names of the local images Markdown shows (`![alt](name.png)`), outside code.
+
+    Only plain image file names count: anything else (a web URL, a path, a script URL) is
+    no local image, and sanitizing leaves its alt text in its place. A good guess, not a
+    parser: an image the guess misses is still shown as its alt text when it is not there.
+    """
+    text = _CODE.sub("", markdown)
+    return [target for target in _IMAGE_TARGET.findall(text) if IMAGE_NAME.match(target)]
 
 
 def _found(names: set[str]) -> str:

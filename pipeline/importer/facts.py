@@ -25,6 +25,8 @@ _TRACK = re.compile(r"((?:[A-Z][A-Za-z0-9+.-]*\s){1,4})(talk|panel|keynote|prese
 _TRACK_NOISE = frozenset({"In", "During", "The", "This", "That", "At", "His", "Her", "Their", "A", "An",
                           "Our"})
 _PART_OF = re.compile(r"^Part (\d+) of (\d+) of (.{1,120}?)\.?$")
+_PART_OF_SERIES = re.compile(r"^This is part (\d+) of the (\w+)-part series [“\"](.{1,120}?)[”\"]\.$")
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 ZONES = {
     "PT": "America/Los_Angeles", "PDT": "America/Los_Angeles", "PST": "America/Los_Angeles",
@@ -122,8 +124,14 @@ def guess_track(sentence: str) -> tuple[str, str] | None:
 
 
 def series_part(sentence: str) -> tuple[int, int, str] | None:
-    """Give (part, parts, name) from the posts' own "Part 1 of 2 of NAME." line."""
+    """Give (part, parts, name) from the posts' own series line: "This is part 1 of the
+    two-part series “NAME”." (or the older "Part 1 of 2 of NAME.")."""
     found = _PART_OF.match(sentence.strip())
+    if found is None and (found := _PART_OF_SERIES.match(sentence.strip())):
+        count = found[2]
+        words = {word: number for number, word in enumerate(_NUMBER_WORDS, 1)}
+        parts = words.get(count) or (int(count) if count.isdigit() else 0)
+        return (int(found[1]), parts, found[3]) if 0 < int(found[1]) <= parts <= 100 else None
     if not found or not 0 < int(found[1]) <= int(found[2]) <= 100:
         return None
     return int(found[1]), int(found[2]), found[3]

@@ -138,8 +138,9 @@ def set_tags(post: Post, draft: Draft) -> None:
 
 
 def set_summary(post: Post, draft: Draft) -> None:
-    """Set the summary: the front matter description, else the intro's first sentences."""
-    written = front_value(post, "description", "summary", "excerpt")
+    """Set the summary: the front matter's summary or description, else the intro's first
+    sentences."""
+    written = front_value(post, "summary", "description", "excerpt")
     if isinstance(written, str) and len(" ".join(written.split())) >= 20:
         text = first_sentences(written, SUMMARY_LIMIT)
         if text == " ".join(written.split()):
@@ -206,10 +207,30 @@ def take_closing(sections: list[tuple[str, list[Block]]]) -> list[Block]:
     return closing
 
 
+_TAKE_PART = "Take part →"
+
+
+def _quote_actions(blocks: list[Block]) -> list[Block]:
+    """Give the blocks with each call to action the pipeline writes as paragraphs (a bold
+    title opening the text, then a "Take part →" link alone) gathered into a quote, the
+    shape older posts and other authors give them."""
+    out: list[Block] = []
+    for block in blocks:
+        inlines = block["c"] if is_para(block) else []
+        alone = [node for node in inlines if node["t"] not in ("Space", "SoftBreak")]
+        closes = len(alone) == 1 and alone[0]["t"] == "Link" and inline_text(alone[0]["c"][1]) == _TAKE_PART
+        previous = out[-1] if out else None
+        if closes and previous and is_para(previous) and previous["c"] and previous["c"][0]["t"] == "Strong":
+            out[-1] = {"t": "BlockQuote", "c": [previous, block]}
+        else:
+            out.append(block)
+    return out
+
+
 def take_calls_to_action(blocks: list[Block], draft: Draft) -> list[Block]:
     """Set calls to action from block quotes that open with a bold title and end in a link."""
     kept, actions = [], []
-    for block in blocks:
+    for block in _quote_actions(blocks):
         inner = block["c"] if block["t"] == "BlockQuote" else []
         first = inner[0] if inner else None
         urls = [url for _, url in links_in(inner) if url.startswith(("http://", "https://"))]

@@ -83,14 +83,26 @@ class SectionParts:
         return " ".join(inline_text(b["c"]) if is_para(b) else "" for b in self.prose)
 
 
+_KINDS = "|".join(sorted(TALK_LABELS, key=len, reverse=True))
+_TALK_LINE = re.compile(rf"^(?P<kind>{_KINDS})(?: at (?P<track>.+?))?(?: (?:by|with) .+)?\.$", re.IGNORECASE)
+_TRACK_NAMING_KIND = re.compile(rf"^(?P<track>.{{1,100}} (?P<kind>{_KINDS}))(?: (?:by|with) .+)?\.$",
+                                re.IGNORECASE)
+
+
 def _meta_line(block: Block) -> tuple[str, str | None] | None:
-    """Read "*Talk · Track*", the line the pipeline writes under a talk's heading."""
-    if not is_para(block) or len(block["c"]) != 1 or block["c"][0]["t"] != "Emph":
+    """Read the line the pipeline writes under a talk's heading: "Talk at Track." (or
+    "KubeCon EU keynote.", "Panel with …"), or the older "*Talk · Track*"."""
+    if not is_para(block) or not block["c"]:
         return None
-    kind, _, track = inline_text(block["c"][0]["c"]).partition(" · ")
-    if kind.lower() not in TALK_LABELS:
-        return None
-    return TALK_LABELS[kind.lower()], track.strip() or None
+    if len(block["c"]) == 1 and block["c"][0]["t"] == "Emph":
+        kind, _, track = inline_text(block["c"][0]["c"]).partition(" · ")
+        return (TALK_LABELS[kind.lower()], track.strip() or None) if kind.lower() in TALK_LABELS else None
+    line = inline_text(block["c"])
+    if found := _TALK_LINE.match(line):
+        return TALK_LABELS[found["kind"].lower()], found["track"]
+    if found := _TRACK_NAMING_KIND.match(line):
+        return TALK_LABELS[found["kind"].lower()], found["track"]
+    return None
 
 
 def _people_line(block: Block) -> tuple[str, str] | None:

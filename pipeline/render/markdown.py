@@ -165,6 +165,7 @@ def hugo_front_matter(recap: Recap, site: Site) -> dict[str, Any]:
         matter["lastmod"] = lastmod
     matter.update({
         "description": meta_description(recap),
+        "summary": recap.summary,
         "keywords": list(recap.tags),
         "tags": list(recap.tags),
         "draft": recap.draft,
@@ -208,6 +209,7 @@ def jekyll_front_matter(recap: Recap, site: Site) -> dict[str, Any]:
         matter["last_modified_at"] = lastmod
     matter.update({
         "description": meta_description(recap),
+        "excerpt": recap.summary,
         "tags": list(recap.tags),
         "permalink": routes.post_path(recap),
         "published": not recap.draft,
