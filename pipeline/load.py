@@ -395,6 +395,8 @@ class ContentSources:
     recaps: tuple[SourceDoc, ...]
     problems: tuple[Problem, ...]
     files_read: int
+    content_dir: Path | None = None
+    """The folder the sources came from: files the site names (its logo) are read from it."""
 
 
 def recap_paths(content_dir: Path) -> list[Path]:
@@ -430,4 +432,5 @@ def load_content(content_dir: Path, known: KnownSources | None = None) -> Conten
         if doc is not None:
             recaps.append(doc)
     files_read = len(paths) + sum(1 for doc in loaded.values() if doc is not None)
-    return ContentSources(loaded["site"], loaded["people"], tuple(recaps), tuple(problems), files_read)
+    return ContentSources(loaded["site"], loaded["people"], tuple(recaps), tuple(problems), files_read,
+                          content_dir)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -255,6 +255,22 @@ class Recap:
         return tuple(seen.values())
 
 
+@dataclass(frozen=True)
+class LocalImage:
+    """An image file of the content folder that passed validation (see `pipeline.images`).
+
+    The bytes stay on disk: the digest stands for them in dependency keys, so a changed
+    logo makes its outputs stale without hashing megabytes into every key.
+    """
+
+    source: str
+    """The path as written in the content, relative to the content folder."""
+    path: Path
+    media_type: str
+    digest: str
+    """SHA-256 of the file's bytes when it was validated."""
+
+
 MARKDOWN_FLAVORS = ("hugo", "jekyll", "gfm")
 """The Markdown dialects a post can be written in (see `pipeline.render.markdown`)."""
 
@@ -270,6 +286,9 @@ class Site:
     feed_limit: int = 20
     markdown_flavor: str = "hugo"
     paper: str = "a4"
+    logo: LocalImage | None = None
+    accent: str | None = None
+    """The handout's accent colour, `#rrggbb`; None keeps the template's own."""
 
     def post_path(self, recap: Recap) -> str:
         """Give where a recap's post lives on the site: /<blog path>yyyy/mmdd-slug/."""

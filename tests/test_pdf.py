@@ -158,7 +158,8 @@ def test_page_one_is_not_blank(seed_handout: Artifact) -> None:
 
 
 def test_every_qr_code_on_the_seed_handout_scans_at_150_dpi(seed: Catalog, seed_handout: Artifact) -> None:
-    """A printed sheet must still lead to the videos: decode the page images with zxing-cpp."""
+    """A printed sheet must still lead to the videos, the registration, the calls to action
+    and the post itself: decode the page images with zxing-cpp."""
     import numpy
     import zxingcpp
 
@@ -167,5 +168,9 @@ def test_every_qr_code_on_the_seed_handout_scans_at_150_dpi(seed: Catalog, seed_
         bitmap = page.render(scale=150 / 72, grayscale=True)
         rows = numpy.frombuffer(bytes(bitmap.buffer), dtype=numpy.uint8).reshape(bitmap.height, bitmap.stride)
         found.update(result.text for result in zxingcpp.read_barcodes(rows[:, : bitmap.width]))
-    recordings = {talk.recording.url for talk in seed.recaps[0].talks if talk.recording}
-    assert found == recordings
+    recap = seed.recaps[0]
+    recordings = {talk.recording.url for talk in recap.talks if talk.recording}
+    assert recap.next_meeting is not None and recap.next_meeting.registration_url is not None
+    printed_links = {recap.next_meeting.registration_url, seed.site.post_url(recap),
+                     *(action.url for action in recap.calls_to_action)}
+    assert found == recordings | printed_links

@@ -7,21 +7,29 @@ Only the Markdown fields are markup: pandoc converts all of them, for every reca
 batched run (raw passthrough off), and the template evaluates just those fields.
 
 Typst compiles in-process. A `typst.Compiler` fixes its root folder when it is created, so
-each process makes one private temporary folder holding only the template, and one
-compiler rooted there that it reuses for every handout: nothing a handout says can make
-typst read a file outside that folder. Fonts are typst's bundled ones (system fonts are
-ignored), and the PDF's dates come from the recap, so the same input gives the same bytes.
+each process makes one private temporary folder holding only the template and its fonts,
+and one compiler rooted there that it reuses for every handout: nothing a handout says
+can make typst read a file outside that folder. Images the content names (the site's
+logo) are copied in under names made from their hash (`place_image`). Fonts are typst's
+bundled ones plus the shipped CJK subset, passed by path (system fonts are ignored), and
+the PDF's dates come from the recap, so the same input gives the same bytes.
+
+The template picks one or two columns and balances the last page by measuring; when a
+column break cannot fall where it planned, it reports the overflow and the handout is laid
+out again with that much more height (`compile_handout`): one layout for most handouts.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import io
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -32,8 +40,9 @@ import segno
 import typst
 
 from pipeline.errors import PipelineError
+from pipeline.images import EXTENSIONS, image_bytes
 from pipeline.model import Artifact, Event, NextMeeting, Person, Recap, Recording, Section, Site, Talk
-from pipeline.normalize import Catalog, count_words
+from pipeline.normalize import Catalog
 from pipeline.pandoc import markdown_to
 from pipeline.render.document import (
     LINK_KINDS,
@@ -46,12 +55,16 @@ from pipeline.render.document import (
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "handout"
 TEMPLATE = "handout.typ"
+FONT_FOLDER = "fonts"
+IMAGE_FOLDER = "images"
 QR_QUIET_ZONE = 4
 """Modules of white around a QR code: the minimum the QR standard asks for."""
-CARD_SPLIT_WORDS = 220
-"""A talk or section card with more words than this may split across columns. A column
-holds about 400 words beside the QR codes, so shorter cards stay whole (no title alone at
-the foot of a column) and a longer one cannot push past the page or leave a column empty."""
+DEFAULT_ACCENT = "#0b6e69"
+EXTRA_HEIGHTS = (12, 40)
+"""Points the last page's columns may run past half of what that page holds, tried in
+turn: 12 fits the seed and every fixture (the columns end within a line or two of each
+other); a break that must move a QR code or a sticky heading whole can need more. When
+neither fits, the handout keeps its natural layout (columns filled in order)."""
 
 EN_DASH = "\u2013"
 Json = dict[str, Any]
@@ -63,9 +76,17 @@ class HandoutError(PipelineError):
 
 # --- the compiler -----------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Workspace:
+    """A private folder holding only the template and its fonts, and a compiler rooted there."""
+
+    root: Path
+    compiler: typst.Compiler
+
+
 @cache
-def _workspace(pid: int) -> typst.Compiler:
-    """Give this process's compiler, rooted in a private folder holding only the template.
+def _workspace(pid: int) -> Workspace:
+    """Give this process's workspace.
 
     Keyed by process id so that a forked worker makes its own instead of sharing its
     parent's; only the process that made a folder removes it at exit.
@@ -75,7 +96,11 @@ def _workspace(pid: int) -> typst.Compiler:
     for source in TEMPLATE_DIR.iterdir():
         if source.is_file() and source.suffix == ".typ":
             shutil.copyfile(source, root / source.name)
-    return typst.Compiler(str(root / TEMPLATE), root=str(root), ignore_system_fonts=True)
+    shutil.copytree(TEMPLATE_DIR / FONT_FOLDER, root / FONT_FOLDER)
+    (root / IMAGE_FOLDER).mkdir()
+    compiler = typst.Compiler(str(root / TEMPLATE), root=str(root), ignore_system_fonts=True,
+                              font_paths=[str(root / FONT_FOLDER)])
+    return Workspace(root, compiler)
 
 
 def _remove_workspace(root: Path, pid: int) -> None:
@@ -83,17 +108,47 @@ def _remove_workspace(root: Path, pid: int) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def place_image(content: bytes, media_type: str) -> str:
+    """Put validated image bytes into this process's typst folder; give the path typst reads.
+
+    The name is the bytes' hash and the extension their media type's, so nothing a content
+    author wrote reaches the file system, and the same image is written once per process.
+    """
+    root = _workspace(os.getpid()).root
+    name = f"{IMAGE_FOLDER}/{hashlib.sha256(content).hexdigest()[:32]}.{EXTENSIONS[media_type]}"
+    target = root / name
+    if not target.exists():
+        partial = target.with_suffix(".partial")
+        partial.write_bytes(content)
+        partial.replace(target)
+    return "/" + name
+
+
 def compile_handout(recap: Recap, payload: Json) -> bytes:
-    """Give the PDF of one handout from its template data."""
-    compiler = _workspace(os.getpid())
+    """Give the PDF of one handout from its template data: balanced when that fits."""
+    compiler = _workspace(os.getpid()).compiler
     data = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    stamp = int(recap.updated.timestamp())
     try:
-        pdf = compiler.compile(sys_inputs={"recap": data}, timestamp=int(recap.updated.timestamp()))
+        natural = compiler.compile(sys_inputs={"recap": data, "layout": "natural"}, timestamp=stamp)
+        check = _layout_check(compiler)
+        for extra in EXTRA_HEIGHTS if check["columns"] == 2 else ():
+            layout = f"balanced:{check['pages']}:{check['rest']:.2f}:{extra}"
+            balanced = compiler.compile(sys_inputs={"recap": data, "layout": layout}, timestamp=stamp)
+            if _layout_check(compiler)["fits"]:
+                assert isinstance(balanced, bytes), "one PDF, not one image per page"
+                return balanced
     except typst.TypstError as error:
         msg = f"typst cannot lay out the handout of {recap.source_file}: {error}"
         raise HandoutError(msg) from error
-    assert isinstance(pdf, bytes), "one PDF, not one image per page"
-    return pdf
+    assert isinstance(natural, bytes), "one PDF, not one image per page"
+    return natural
+
+
+def _layout_check(compiler: typst.Compiler) -> Json:
+    """Give what the last layout reported about itself (`<layout-check>` in handout.typ)."""
+    check: Json = json.loads(compiler.query("<layout-check>", field="value", one=True))
+    return check
 
 
 # --- words and pictures -----------------------------------------------------------------
@@ -141,16 +196,32 @@ def _person(person: Person) -> Json:
     return {"name": person.name, "detail": detail or None}
 
 
+def short_url(url: str) -> str:
+    """Give a URL as printed for typing from paper: no scheme, no `www.`, no final slash."""
+    bare = url.split("://", 1)[-1].removeprefix("www.")
+    return bare.removesuffix("/") if bare.count("/") > 1 or bare.endswith("/") else bare
+
+
+def _target(url: str) -> Json:
+    """Give a link the reader may follow from paper: its URL, printed short, and a QR code."""
+    return {"url": url, "display": short_url(url), "qr_svg": qr_svg(url)}
+
+
 def _recording(recording: Recording | None) -> Json | None:
     if recording is None:
         return None
     length = format_duration(recording)
-    return {
-        "url": recording.url,
-        "display_url": recording.url.removeprefix("https://").removeprefix("http://"),
-        "label": f"Watch · {length}" if length else "Watch",
-        "qr_svg": qr_svg(recording.url),
-    }
+    return {**_target(recording.url), "label": f"Watch · {length}" if length else "Watch"}
+
+
+def _logo(site: Site) -> str | None:
+    if site.logo is None:
+        return None
+    try:
+        return place_image(image_bytes(site.logo), site.logo.media_type)
+    except OSError as error:
+        msg = f"cannot read the site's logo {site.logo.source}: {error}"
+        raise HandoutError(msg) from error
 
 
 def _language(site: Site) -> str:
@@ -169,9 +240,9 @@ def _talk(talk: Talk, markup: Mapping[str, str]) -> Json:
         "summary_typst": markup[talk.summary],
         "takeaways_intro": talk.takeaways_intro or "Takeaways:",
         "takeaways_typst": [markup[takeaway] for takeaway in talk.takeaways],
-        "links": [{"label": link.title or LINK_KINDS[link.kind], "url": link.url} for link in talk.links],
+        "links": [{"label": link.title or LINK_KINDS[link.kind], "url": link.url,
+                   "display": short_url(link.url)} for link in talk.links],
         "recording": _recording(talk.recording),
-        "breakable": count_words(iter((talk.summary, *talk.takeaways))) > CARD_SPLIT_WORDS,
     }
 
 
@@ -181,7 +252,6 @@ def _section(section: Section, markup: Mapping[str, str]) -> Json:
         "guests": [_person(guest) for guest in section.guests],
         "body_typst": markup[section.body],
         "recording": _recording(section.recording),
-        "breakable": count_words(iter((section.body,))) > CARD_SPLIT_WORDS,
     }
 
 
@@ -194,7 +264,7 @@ def _next_meeting(meeting: NextMeeting | None) -> Json | None:
         "day": day(first),
         "times": meeting_times(meeting),
         "duration": _length(meeting.duration) if meeting.duration else None,
-        "url": meeting.registration_url,
+        "registration": _target(meeting.registration_url) if meeting.registration_url else None,
     }
 
 
@@ -230,7 +300,9 @@ def _header(recap: Recap, site: Site) -> Json:
                  "hour": updated.hour, "minute": updated.minute, "second": updated.second},
         "paper": site.paper,
         "lang": _language(site),
-        "post_url": site.post_url(recap),
+        "post": _target(site.post_url(recap)),
+        "accent": site.accent or DEFAULT_ACCENT,
+        "logo": _logo(site),
     }
 
 
@@ -240,7 +312,7 @@ def template_data(recap: Recap, site: Site, markup: Mapping[str, str]) -> Json:
         **_header(recap, site),
         "intro_typst": markup[recap.intro] if recap.intro else None,
         "actions": [
-            {"title": action.title, "text_typst": markup[action.text], "url": action.url}
+            {"title": action.title, "text_typst": markup[action.text], "link": _target(action.url)}
             for action in recap.calls_to_action if action.active_on(recap.date)
         ],
         "recording": _recording(recap.recording),
@@ -249,7 +321,8 @@ def template_data(recap: Recap, site: Site, markup: Mapping[str, str]) -> Json:
         "talks": [_talk(talk, markup) for talk in recap.talks],
         "closing_typst": markup[recap.closing] if recap.closing else None,
         "next_meeting": _next_meeting(recap.next_meeting),
-        "related": [{"title": link.title, "url": link.url} for link in recap.related],
+        "related": [{"title": link.title, "url": link.url, "display": short_url(link.url)}
+                    for link in recap.related],
     }
 
 
