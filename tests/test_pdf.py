@@ -4,6 +4,8 @@ by rendering it with pypdfium2."""
 from __future__ import annotations
 
 import io
+import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -174,3 +176,38 @@ def test_every_qr_code_on_the_seed_handout_scans_at_150_dpi(seed: Catalog, seed_
     printed_links = {recap.next_meeting.registration_url, seed.site.post_url(recap),
                      *(action.url for action in recap.calls_to_action)}
     assert found == recordings | printed_links
+
+
+def _mapped_characters(artifact: Artifact, font_name: str) -> set[str]:
+    """Give the characters that the embedded font `font_name` draws with a real glyph: the
+    targets of its ToUnicode map (typst maps no character to the empty .notdef glyph)."""
+    mapped: set[str] = set()
+    for page in reader(artifact).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if font_name not in str(font["/BaseFont"]):
+                continue
+            cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+            for glyph, target in re.findall(r"<([0-9A-F]{4})> <([0-9A-F]{4,})>", cmap):
+                if int(glyph, 16) != 0:
+                    mapped.add(bytes.fromhex(target).decode("utf-16-be"))
+    return mapped
+
+
+def test_cjk_text_prints_with_real_glyphs_from_the_shipped_font(tmp_path: Path) -> None:
+    source = FIXTURES / "valid" / "non-ascii.yaml"
+    folder = assemble_content(tmp_path / "content", [source])
+    handout = pdf.render(catalog_of(folder))[0]
+    text = plain_text(handout)
+    assert "東京" in text and "サービスメッシュ入門\uff1a東京からの視点" in text
+    printed = yaml.safe_load(source.read_text(encoding="utf-8"))
+    del printed["summary"]  # only in the PDF's metadata
+    wanted = {char for char in json.dumps(printed, ensure_ascii=False) if ord(char) >= 0x3000}
+    assert "東" in wanted and len(wanted) > 50
+    assert wanted <= _mapped_characters(handout, "HandoutCJKSans")
+
+
+def test_the_cjk_font_is_small_and_licensed() -> None:
+    fonts = pdf.TEMPLATE_DIR / pdf.FONT_FOLDER
+    assert (fonts / "HandoutCJKSans-Regular.otf").stat().st_size < 3_000_000
+    assert "SIL OPEN FONT LICENSE Version 1.1" in (fonts / "OFL.txt").read_text(encoding="utf-8")
