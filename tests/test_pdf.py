@@ -50,8 +50,11 @@ def reader(artifact: Artifact) -> pypdf.PdfReader:
 
 
 def plain_text(artifact: Artifact) -> str:
-    """Give the PDF's text with line breaks and spacing made uniform."""
-    return " ".join("\n".join(page.extract_text() for page in reader(artifact).pages).split())
+    """Give the PDF's text with line breaks and spacing made uniform; a line ending in a
+    hyphen goes on with the next one, as a reader reads "Zero-" / "conf" (typst breaks
+    after a word's own hyphen, never inside a word: hyphenation is off)."""
+    text = "\n".join(page.extract_text() for page in reader(artifact).pages)
+    return " ".join(re.sub(r"-\s*\n\s*", "-", text).split())
 
 
 def link_targets(artifact: Artifact) -> set[str]:

@@ -60,7 +60,7 @@ IMAGE_FOLDER = "images"
 QR_QUIET_ZONE = 4
 """Modules of white around a QR code: the minimum the QR standard asks for."""
 DEFAULT_ACCENT = "#0b6e69"
-EXTRA_HEIGHTS = (12, 40)
+EXTRA_HEIGHTS = (0, 12, 40)
 """Points the last page's columns may run past half of what that page holds, tried in
 turn: 12 fits the seed and every fixture (the columns end within a line or two of each
 other); a break that must move a QR code or a sticky heading whole can need more. When
@@ -125,14 +125,15 @@ def place_image(content: bytes, media_type: str) -> str:
 
 
 def compile_handout(recap: Recap, payload: Json) -> bytes:
-    """Give the PDF of one handout from its template data: balanced when that fits."""
+    """Give the PDF of one handout from its template data: one column or balanced columns
+    when that fits, else the columns filled in order."""
     compiler = _workspace(os.getpid()).compiler
     data = json.dumps(payload, ensure_ascii=False, sort_keys=True)
     stamp = int(recap.updated.timestamp())
     try:
         natural = compiler.compile(sys_inputs={"recap": data, "layout": "natural"}, timestamp=stamp)
         check = _layout_check(compiler)
-        for extra in EXTRA_HEIGHTS if check["columns"] == 2 else ():
+        for extra in EXTRA_HEIGHTS:
             layout = f"balanced:{check['pages']}:{check['rest']:.2f}:{extra}"
             balanced = compiler.compile(sys_inputs={"recap": data, "layout": layout}, timestamp=stamp)
             if _layout_check(compiler)["fits"]:
