@@ -119,3 +119,23 @@ def test_the_schema_refuses_paths_out_of_the_folder_and_colours_not_rrggbb(
     found = problems_of(folder)
     assert len(found) == 1 and "branding." in found[0], found
 
+
+
+def test_a_changed_logo_rebuilds_the_handouts_though_no_yaml_changed(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pipeline.build import BuildOptions, build
+
+    folder = branded_content(tmp_path / "content")
+    (folder / "images").mkdir()
+    (folder / "images" / "logo.png").write_bytes(LOGO)
+    options = BuildOptions(content_dir=folder, out_dir=tmp_path / "dist", now=datetime(2030, 1, 1, tzinfo=UTC),
+                           formats=("pdf",), jobs=1)
+    first = build(options)
+    assert first.report.ok and first.counts["pdf"].built == 1
+    (folder / "images" / "logo.png").write_bytes(png_bytes(numpy.zeros((32, 64), dtype=numpy.uint8)))
+    second = build(options)
+    assert second.counts["pdf"].built == 1
+    handout = (tmp_path / "dist" / "pdf" / "march-community-meeting-recap.pdf").read_bytes()
+    page = pypdf.PdfReader(io.BytesIO(handout)).pages[0]
+    assert (64, 32) in set(image_sizes(page["/Resources"]))
