@@ -129,8 +129,8 @@ def test_a_changed_logo_rebuilds_the_handouts_though_no_yaml_changed(tmp_path: P
     folder = branded_content(tmp_path / "content")
     (folder / "images").mkdir()
     (folder / "images" / "logo.png").write_bytes(LOGO)
-    options = BuildOptions(content_dir=folder, out_dir=tmp_path / "dist", now=datetime(2030, 1, 1, tzinfo=UTC),
-                           formats=("pdf",), jobs=1)
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    options = BuildOptions(content_dir=folder, out_dir=tmp_path / "dist", now=now, formats=("pdf",), jobs=1)
     first = build(options)
     assert first.report.ok and first.counts["pdf"].built == 1
     (folder / "images" / "logo.png").write_bytes(png_bytes(numpy.zeros((32, 64), dtype=numpy.uint8)))
