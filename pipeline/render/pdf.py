@@ -199,8 +199,7 @@ def _person(person: Person) -> Json:
 
 def short_url(url: str) -> str:
     """Give a URL as printed for typing from paper: no scheme, no `www.`, no final slash."""
-    bare = url.split("://", 1)[-1].removeprefix("www.")
-    return bare.removesuffix("/") if bare.count("/") > 1 or bare.endswith("/") else bare
+    return url.split("://", 1)[-1].removeprefix("www.").removesuffix("/")
 
 
 def _target(url: str) -> Json:
