@@ -139,3 +139,12 @@ def test_a_changed_logo_rebuilds_the_handouts_though_no_yaml_changed(tmp_path: P
     handout = (tmp_path / "dist" / "pdf" / "march-community-meeting-recap.pdf").read_bytes()
     page = pypdf.PdfReader(io.BytesIO(handout)).pages[0]
     assert (64, 32) in set(image_sizes(page["/Resources"]))
+
+
+def test_a_logo_whose_bytes_only_look_like_a_png_is_named_in_the_error(tmp_path: Path) -> None:
+    folder = branded_content(tmp_path / "content")
+    (folder / "images").mkdir()
+    (folder / "images" / "logo.png").write_bytes(LOGO[:8] + b"not really a PNG")
+    problem = r"site\.yaml: branding\.logo: typst cannot decode images/logo\.png"
+    with pytest.raises(pdf.HandoutError, match=problem):
+        pdf.render(normalize(load_content(folder)))

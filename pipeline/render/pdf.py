@@ -219,10 +219,33 @@ def _logo(site: Site) -> str | None:
     if site.logo is None:
         return None
     try:
-        return place_image(image_bytes(site.logo), site.logo.media_type)
+        placed = place_image(image_bytes(site.logo), site.logo.media_type)
     except OSError as error:
-        msg = f"cannot read the site's logo {site.logo.source}: {error}"
+        msg = f"site.yaml: branding.logo: cannot read {site.logo.source}: {error}"
         raise HandoutError(msg) from error
+    problem = _decoding_problem(placed)
+    if problem is not None:
+        msg = f"site.yaml: branding.logo: typst cannot decode {site.logo.source}: {problem}"
+        raise HandoutError(msg)
+    return placed
+
+
+@cache
+def _decoding_problem(placed: str) -> str | None:
+    """Give why typst cannot decode a placed image (its magic number can lie), or None.
+
+    Tried alone, so that a broken logo is named as such rather than failing every handout
+    with a message about the recap."""
+    root = _workspace(os.getpid()).root
+    probe = root / "image-probe.typ"
+    if not probe.exists():
+        probe.write_text("#image(sys.inputs.image)\n", encoding="utf-8")
+    try:  # a compiler of its own: giving the shared one another input would keep it
+        typst.compile(str(probe), root=str(root), ignore_system_fonts=True, format="svg",
+                      sys_inputs={"image": placed})
+    except typst.TypstError as error:
+        return str(error.message)
+    return None
 
 
 def _language(site: Site) -> str:
