@@ -129,6 +129,7 @@ def golden(c):
             _pipeline(c, "build", "--quiet", "--no-cache", "--only", "markdown", "--flavor", flavor,
                       "--out", scratch)
             shutil.copytree(Path(scratch) / flavor, Path("tests/golden") / flavor, dirs_exist_ok=True)
+    c.run(f"{PYTHON} tests/handout_pixels.py")  # the handouts' reviewed page images
     c.run("git status --short tests/golden", warn=True)
 
 

@@ -1,4 +1,7 @@
-"""Images kept beside a recap's source: found, checked by their bytes, and located when wrong.
+"""Images the content uses: found, checked by their bytes, and located when wrong.
+
+Two kinds: the site's logo (`branding.logo` in site.yaml, a path inside the content folder,
+read into a `LocalImage` whose bytes stay on disk) and each recap's own images.
 
 A recap's images live in the folder named like its source without `.yaml`
 (`content/recaps/2021-06-17-seed.yaml` -> `content/recaps/2021-06-17-seed/`). Every file
@@ -10,6 +13,7 @@ folder cannot smuggle a script, an SVG or a huge file into the site.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -17,9 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.model import Image, JsonPath, Problem, SourceDoc
+from pipeline.model import Image, JsonPath, LocalImage, Problem, SourceDoc
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+"""5 MB: a logo, cover or photo printed a few centimetres wide needs far less."""
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 MAX_IMAGES = 50
 """Images per recap: a recap is a post, not a gallery."""
 IMAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.(png|jpe?g|webp|gif)$",
@@ -134,3 +140,41 @@ def _found(names: set[str]) -> str:
     if not names:
         return "keep images in a folder named like the source file, without .yaml"
     return "images there: " + ", ".join(sorted(names))
+
+
+# --- the site's logo --------------------------------------------------------------------
+
+def image_problem(content_dir: Path, relative: str) -> str | None:
+    """Give what is wrong with the image `relative` names inside `content_dir`, or None."""
+    folder = content_dir.resolve()
+    path = (folder / relative).resolve()
+    if not path.is_relative_to(folder):
+        return f"{relative!r} is outside the content folder"
+    if not path.is_file():
+        return f"{relative!r} does not exist in the content folder"
+    size = path.stat().st_size
+    if size > MAX_IMAGE_BYTES:
+        return f"{relative!r} is {size / 2**20:.1f} MB, over the {MAX_IMAGE_BYTES // 2**20} MB limit"
+    with path.open("rb") as stream:
+        head = stream.read(16)
+    if media_type(head) is None:
+        return f"{relative!r} is not a PNG, JPEG, WebP or GIF image"
+    return None
+
+
+def read_image(content_dir: Path, relative: str) -> LocalImage:
+    """Give the validated image `relative` names: its place, media type and content hash."""
+    path = (content_dir / relative).resolve()
+    data = path.read_bytes()
+    kind = media_type(data[:16])
+    assert kind is not None, "validate first"
+    return LocalImage(relative, path, kind, hashlib.sha256(data).hexdigest())
+
+
+def image_bytes(image: LocalImage) -> bytes:
+    """Give an image's bytes, refusing a file that changed since it was validated."""
+    data = image.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != image.digest:
+        msg = f"{image.source} changed while the build was running"
+        raise OSError(msg)
+    return data

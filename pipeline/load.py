@@ -398,6 +398,8 @@ class ContentSources:
     files_read: int
     images: Mapping[str, tuple[Image, ...]] = field(default_factory=dict)
     """Source file (as shown) -> the images kept beside it (see `pipeline.images`)."""
+    content_dir: Path | None = None
+    """The folder the sources came from: files the site names (its logo) are read from it."""
 
 
 def recap_paths(content_dir: Path) -> list[Path]:
@@ -437,4 +439,4 @@ def load_content(content_dir: Path, known: KnownSources | None = None) -> Conten
             problems.extend(found)
     files_read = len(paths) + sum(1 for doc in loaded.values() if doc is not None)
     return ContentSources(loaded["site"], loaded["people"], tuple(recaps), tuple(problems), files_read,
-                          images)
+                          images, content_dir)

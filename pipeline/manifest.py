@@ -119,20 +119,24 @@ def _digest(*parts: Any) -> str:
 
 
 def build_digest(content_dir: Path, settings: Mapping[str, Any]) -> str:
-    """Hash everything a build reads: the bytes of every content file, the code, templates,
+    """Hash everything a build reads: the bytes of every content file and image, the code, templates,
     schemas and tools (`code_fingerprint`) and the settings that choose the outputs."""
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
-    sources = recap_paths(content_dir)
-    images = sorted(p for source in sources if source.with_suffix("").is_dir()
-                    for p in source.with_suffix("").iterdir())
-    for path in (content_dir / "site.yaml", content_dir / "people.yaml", *sources, *images):
+    for path in (content_dir / "site.yaml", content_dir / "people.yaml", *recap_paths(content_dir),
+                 *_images(content_dir)):
         digest.update(b"\0" + path.relative_to(content_dir).as_posix().encode())
         try:
             digest.update(b"\0" + hashlib.sha256(path.read_bytes()).digest())
         except OSError:
             digest.update(b"\0missing")
     return digest.hexdigest()
+
+
+def _images(content_dir: Path) -> list[Path]:
+    """Give the image files of the content folder (a logo), which outputs depend on too."""
+    suffixes = {".png", ".jpg", ".jpeg", ".webp", ".gif"}
+    return sorted(path for path in content_dir.rglob("*") if path.suffix.lower() in suffixes)
 
 
 @cache

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -339,6 +339,21 @@ class Recap:
 WRITTEN_PARAMS = frozenset({"author", "authors", "readingTime", "wordCount", "series", "videoSchema",
                             "jsonLd", "cover", "images"})
 """The front-matter params the Markdown renderer writes itself, which settings cannot set."""
+@dataclass(frozen=True)
+class LocalImage:
+    """An image file of the content folder that passed validation (see `pipeline.images`).
+
+    The bytes stay on disk: the digest stands for them in dependency keys, so a changed
+    logo makes its outputs stale without hashing megabytes into every key.
+    """
+
+    source: str
+    """The path as written in the content, relative to the content folder."""
+    path: Path
+    media_type: str
+    digest: str
+    """SHA-256 of the file's bytes when it was validated."""
+
 
 MARKDOWN_FLAVORS = ("hugo", "jekyll", "gfm")
 """The Markdown dialects a post can be written in (see `pipeline.render.markdown`)."""
@@ -370,6 +385,9 @@ class Site:
     params: tuple[tuple[str, str | int | float | bool], ...] = ()
     """Front-matter params every post carries (e.g. a theme's `thumbnailRatio`)."""
     paper: str = "a4"
+    logo: LocalImage | None = None
+    accent: str | None = None
+    """The handout's accent colour, `#rrggbb`; None keeps the template's own."""
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+from pipeline.images import read_image
 from pipeline.load import ContentSources
 from pipeline.model import (
     CallToAction,
@@ -59,9 +61,11 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(hours=hours, minutes=minutes, seconds=seconds)
 
 
-def site_from(data: Mapping[str, Any]) -> Site:
+def site_from(data: Mapping[str, Any], content_dir: Path | None = None) -> Site:
     markdown = data.get("markdown", {})
     wrap = markdown.get("wrap", 80)
+    branding = data.get("branding", {})
+    logo = branding.get("logo")
     return Site(
         title=data["title"],
         base_url=data["base_url"],
@@ -78,6 +82,8 @@ def site_from(data: Mapping[str, Any]) -> Site:
         markdown_url=markdown.get("url"),
         params=tuple(sorted(markdown.get("params", {}).items())),
         paper=data.get("pdf", {}).get("paper", "a4"),
+        logo=read_image(content_dir, logo) if logo and content_dir else None,
+        accent=branding.get("accent"),
     )
 
 
@@ -240,4 +246,4 @@ def normalize(sources: ContentSources) -> Catalog:
     # Newest first is the order of every feed and index; the slug breaks ties so that the
     # order never depends on file-system listing order.
     recaps.sort(key=lambda recap: (-recap.date.toordinal(), recap.slug))
-    return Catalog(site_from(sources.site.data), people, tuple(recaps))
+    return Catalog(site_from(sources.site.data, sources.content_dir), people, tuple(recaps))

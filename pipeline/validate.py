@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import EnvironmentProblem
+from pipeline.images import image_problem
 from pipeline.images import reference_problems as image_references
 from pipeline.load import ContentSources
 from pipeline.model import JsonPath, Problem, SourceDoc, parse_datetime, parse_moment
@@ -181,6 +182,16 @@ def reference_problems(recaps: list[SourceDoc], people: SourceDoc | None,
     return problems
 
 
+def branding_problems(site: SourceDoc, content_dir: Path) -> list[Problem]:
+    """Check that the logo the site names is an image file of the content folder."""
+    logo = site.data.get("branding", {}).get("logo")
+    found = None if logo is None else image_problem(content_dir, logo)
+    if found is None:
+        return []
+    hint = "a PNG, JPEG, WebP or GIF file inside the content folder, e.g. images/logo.png"
+    return [_problem(site, ("branding", "logo"), found, hint)]
+
+
 def uniqueness_problems(recaps: list[SourceDoc]) -> list[Problem]:
     """Check that no two recaps share an id (feed readers know an entry by it); post URLs
     are checked by `url_rules`."""
@@ -324,6 +335,8 @@ def validate_sources(sources: ContentSources) -> ValidationReport:
         if not found:
             valid_recaps.append(doc)
     problems.extend(reference_problems(valid_recaps, valid["people"], valid["site"]))
+    if valid["site"] is not None and sources.content_dir is not None:
+        problems.extend(branding_problems(valid["site"], sources.content_dir))
     problems.extend(uniqueness_problems(valid_recaps))
     problems.extend(series_problems(valid_recaps))
     problems.extend(site_problems(valid_recaps, valid["site"]))

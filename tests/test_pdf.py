@@ -4,8 +4,10 @@ by rendering it with pypdfium2."""
 from __future__ import annotations
 
 import io
+import json
+import re
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pypdf
 import pypdfium2
@@ -13,6 +15,7 @@ import pytest
 import yaml
 from conftest import CONTENT, FIXTURES, assemble_content
 
+from pipeline.routes import Routes
 from pipeline.load import load_content
 from pipeline.model import Artifact
 from pipeline.normalize import Catalog, normalize
@@ -49,8 +52,11 @@ def reader(artifact: Artifact) -> pypdf.PdfReader:
 
 
 def plain_text(artifact: Artifact) -> str:
-    """Give the PDF's text with line breaks and spacing made uniform."""
-    return " ".join("\n".join(page.extract_text() for page in reader(artifact).pages).split())
+    """Give the PDF's text with line breaks and spacing made uniform; a line ending in a
+    hyphen goes on with the next one, as a reader reads "Zero-" / "conf" (typst breaks
+    after a word's own hyphen, never inside a word: hyphenation is off)."""
+    text = "\n".join(page.extract_text() for page in reader(artifact).pages)
+    return " ".join(re.sub(r"-\s*\n\s*", "-", text).split())
 
 
 def link_targets(artifact: Artifact) -> set[str]:
@@ -160,15 +166,107 @@ def test_page_one_is_not_blank(seed_handout: Artifact) -> None:
     assert 0.03 < inked < 0.6
 
 
-def test_every_qr_code_on_the_seed_handout_scans_at_150_dpi(seed: Catalog, seed_handout: Artifact) -> None:
-    """A printed sheet must still lead to the videos: decode the page images with zxing-cpp."""
+def scanned_codes(artifact: Artifact) -> set[str]:
+    """Give what zxing-cpp decodes from the pages rendered at 150 dpi, as a phone would."""
     import numpy
     import zxingcpp
 
     found = set()
-    for page in pypdfium2.PdfDocument(seed_handout.content):
+    for page in pypdfium2.PdfDocument(artifact.content):
         bitmap = page.render(scale=150 / 72, grayscale=True)
         rows = numpy.frombuffer(bytes(bitmap.buffer), dtype=numpy.uint8).reshape(bitmap.height, bitmap.stride)
         found.update(result.text for result in zxingcpp.read_barcodes(rows[:, : bitmap.width]))
-    recordings = {talk.recording.url for talk in seed.recaps[0].talks if talk.recording}
-    assert found == recordings
+    return found
+
+
+def printed_links(catalog: Catalog) -> set[str]:
+    """Give the links a handout carries as QR codes: recordings, registration, calls to
+    action and the post itself."""
+    recap = catalog.recaps[0]
+    recordings = [part.recording for part in (*recap.talks, *recap.sections, recap) if part.recording]
+    links = {recording.url for recording in recordings}
+    links |= {action.url for action in recap.calls_to_action if action.active_on(recap.date)}
+    if recap.next_meeting is not None and recap.next_meeting.registration_url:
+        links.add(recap.next_meeting.registration_url)
+    return links | {Routes(catalog.site).post_url(recap)}
+
+
+def test_every_qr_code_on_the_seed_handout_scans_at_150_dpi(seed: Catalog, seed_handout: Artifact) -> None:
+    """A printed sheet must still lead to the videos, the registration, the calls to action
+    and the post itself: decode the page images with zxing-cpp."""
+    assert len(printed_links(seed)) == 11 + 3
+    assert scanned_codes(seed_handout) == printed_links(seed)
+
+
+def test_every_qr_code_on_a_meeting_handout_scans_at_150_dpi(tmp_path: Path) -> None:
+    catalog = catalog_of(assemble_content(tmp_path / "content", [FIXTURES / "valid" / "meeting.yaml"]))
+    assert len(printed_links(catalog)) == 6
+    assert scanned_codes(pdf.render(catalog)[0]) == printed_links(catalog)
+
+
+def _mapped_characters(artifact: Artifact, font_name: str) -> set[str]:
+    """Give the characters that the embedded font `font_name` draws with a real glyph: the
+    targets of its ToUnicode map (typst maps no character to the empty .notdef glyph)."""
+    mapped: set[str] = set()
+    for page in reader(artifact).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if font_name not in str(font["/BaseFont"]):
+                continue
+            cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+            for glyph, target in re.findall(r"<([0-9A-F]{4})> <([0-9A-F]{4,})>", cmap):
+                if int(glyph, 16) != 0:
+                    mapped.add(bytes.fromhex(target).decode("utf-16-be"))
+    return mapped
+
+
+def test_cjk_text_prints_with_real_glyphs_from_the_shipped_font(tmp_path: Path) -> None:
+    source = FIXTURES / "valid" / "non-ascii.yaml"
+    folder = assemble_content(tmp_path / "content", [source])
+    handout = pdf.render(catalog_of(folder))[0]
+    text = plain_text(handout)
+    assert "東京" in text and "サービスメッシュ入門\uff1a東京からの視点" in text
+    printed = yaml.safe_load(source.read_text(encoding="utf-8"))
+    del printed["summary"]  # only in the PDF's metadata
+    wanted = {char for char in json.dumps(printed, ensure_ascii=False) if ord(char) >= 0x3000}
+    assert "東" in wanted and len(wanted) > 50
+    assert wanted <= _mapped_characters(handout, "HandoutCJKSans")
+
+
+def test_the_cjk_font_is_small_and_licensed() -> None:
+    fonts = pdf.TEMPLATE_DIR / pdf.FONT_FOLDER
+    assert (fonts / "HandoutCJKSans-Regular.otf").stat().st_size < 3_000_000
+    assert "SIL OPEN FONT LICENSE Version 1.1" in (fonts / "OFL.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("url", "printed"), [
+    ("https://www.example.org/survey/", "example.org/survey"),
+    ("http://example.org", "example.org"),
+    ("https://example.org/a/b?x=1", "example.org/a/b?x=1"),
+])
+def test_links_print_short(url: str, printed: str) -> None:
+    assert pdf.short_url(url) == printed
+
+
+def test_images_enter_the_typst_folder_under_their_hash_only() -> None:
+    first = pdf.place_image(b"GIF89a-not-really", "image/gif")
+    again = pdf.place_image(b"GIF89a-not-really", "image/gif")
+    other = pdf.place_image(b"\x89PNG\r\n\x1a\n-other", "image/png")
+    assert first == again and first != other
+    assert first.startswith("/images/") and first.endswith(".gif") and other.endswith(".png")
+    assert len(PurePosixPath(first).stem) == 32 and PurePosixPath(first).stem.isalnum()
+
+
+def test_every_link_is_printed_for_readers_of_the_paper_copy(tmp_path: Path) -> None:
+    folder = assemble_content(tmp_path / "content", [FIXTURES / "valid" / "meeting.yaml"])
+    for catalog in (catalog_of(CONTENT), catalog_of(folder)):
+        recap = catalog.recaps[0]
+        text = plain_text(pdf.render(catalog)[0]).replace(" ", "")
+        urls = [link.url for talk in recap.talks for link in talk.links]
+        urls += [link.url for link in recap.related]
+        urls += [action.url for action in recap.calls_to_action if action.active_on(recap.date)]
+        assert recap.next_meeting is not None and recap.next_meeting.registration_url
+        urls.append(recap.next_meeting.registration_url)
+        assert len(urls) >= 3
+        for url in urls:
+            assert pdf.short_url(url) in text, url

@@ -7,15 +7,22 @@ Only the Markdown fields are markup: pandoc converts all of them, for every reca
 batched run (raw passthrough off), and the template evaluates just those fields.
 
 Typst compiles in-process. A `typst.Compiler` fixes its root folder when it is created, so
-each process makes one private temporary folder holding only the template, and one
-compiler rooted there that it reuses for every handout: nothing a handout says can make
-typst read a file outside that folder. Fonts are typst's bundled ones (system fonts are
-ignored), and the PDF's dates come from the recap, so the same input gives the same bytes.
+each process makes one private temporary folder holding only the template and its fonts,
+and one compiler rooted there that it reuses for every handout: nothing a handout says
+can make typst read a file outside that folder. Images the content names (the site's
+logo) are copied in under names made from their hash (`place_image`). Fonts are typst's
+bundled ones plus the shipped CJK subset, passed by path (system fonts are ignored), and
+the PDF's dates come from the recap, so the same input gives the same bytes.
+
+The template picks one or two columns and balances the last page by measuring; when a
+column break cannot fall where it planned, it reports the overflow and the handout is laid
+out again with that much more height (`compile_handout`): one layout for most handouts.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import io
 import json
 import os
@@ -23,6 +30,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from functools import cache
 from pathlib import Path
@@ -33,8 +41,9 @@ import segno
 import typst
 
 from pipeline.errors import PipelineError
+from pipeline.images import EXTENSIONS, image_bytes
 from pipeline.model import Artifact, Event, NextMeeting, Person, Recap, Recording, Section, Site, Talk
-from pipeline.normalize import Catalog, count_words
+from pipeline.normalize import Catalog
 from pipeline.pandoc import markdown_to
 from pipeline.render.document import (
     LINK_KINDS,
@@ -44,16 +53,21 @@ from pipeline.render.document import (
     markdown_fields,
     meeting_times,
 )
-from pipeline.routes import Routes, recap_key
+from pipeline.routes import Routes
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "handout"
 TEMPLATE = "handout.typ"
+FONT_FOLDER = "fonts"
+IMAGE_FOLDER = "images"
 QR_QUIET_ZONE = 4
 """Modules of white around a QR code: the minimum the QR standard asks for."""
-CARD_SPLIT_WORDS = 220
-"""A talk or section card with more words than this may split across columns. A column
-holds about 400 words beside the QR codes, so shorter cards stay whole (no title alone at
-the foot of a column) and a longer one cannot push past the page or leave a column empty."""
+DEFAULT_ACCENT = "#0b6e69"
+EXTRA_HEIGHTS = (6, 30, 60)
+"""Points the last page's columns may run past half of what that page holds, tried in
+turn: a break cannot always fall at the half (a QR code or a sticky heading moves whole).
+On 100 synthetic seed-sized recaps 6 fitted 73, 30 another 22 and 60 the rest, at 2.3
+compiles a handout; starting at 0 fitted 57 but cost 2.7. When none fits, the handout
+keeps its natural layout (columns filled in order)."""
 
 EN_DASH = "\u2013"
 Json = dict[str, Any]
@@ -65,9 +79,17 @@ class HandoutError(PipelineError):
 
 # --- the compiler -----------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Workspace:
+    """A private folder holding only the template and its fonts, and a compiler rooted there."""
+
+    root: Path
+    compiler: typst.Compiler
+
+
 @cache
-def _workspace(pid: int) -> typst.Compiler:
-    """Give this process's compiler, rooted in a private folder holding only the template.
+def _workspace(pid: int) -> Workspace:
+    """Give this process's workspace.
 
     Keyed by process id so that a forked worker makes its own instead of sharing its
     parent's; only the process that made a folder removes it at exit.
@@ -77,17 +99,11 @@ def _workspace(pid: int) -> typst.Compiler:
     for source in TEMPLATE_DIR.iterdir():
         if source.is_file() and source.suffix == ".typ":
             shutil.copyfile(source, root / source.name)
-    compiler = typst.Compiler(str(root / TEMPLATE), root=str(root), ignore_system_fonts=True)
-    _ROOTS[id(compiler)] = root
-    return compiler
-
-
-_ROOTS: dict[int, Path] = {}
-"""Compiler -> its workspace folder (a typst.Compiler does not say)."""
-
-
-def _workspace_root(compiler: typst.Compiler) -> Path:
-    return _ROOTS[id(compiler)]
+    shutil.copytree(TEMPLATE_DIR / FONT_FOLDER, root / FONT_FOLDER)
+    (root / IMAGE_FOLDER).mkdir()
+    compiler = typst.Compiler(str(root / TEMPLATE), root=str(root), ignore_system_fonts=True,
+                              font_paths=[str(root / FONT_FOLDER)])
+    return Workspace(root, compiler)
 
 
 def _remove_workspace(root: Path, pid: int) -> None:
@@ -95,23 +111,48 @@ def _remove_workspace(root: Path, pid: int) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def place_image(content: bytes, media_type: str) -> str:
+    """Put validated image bytes into this process's typst folder; give the path typst reads.
+
+    The name is the bytes' hash and the extension their media type's, so nothing a content
+    author wrote reaches the file system, and the same image is written once per process.
+    """
+    root = _workspace(os.getpid()).root
+    name = f"{IMAGE_FOLDER}/{hashlib.sha256(content).hexdigest()[:32]}.{EXTENSIONS[media_type]}"
+    target = root / name
+    if not target.exists():
+        partial = target.with_suffix(".partial")
+        partial.write_bytes(content)
+        partial.replace(target)
+    return "/" + name
+
+
 def compile_handout(recap: Recap, payload: Json) -> bytes:
-    """Give the PDF of one handout from its template data, the recap's images placed
-    where its markup points (`image_folder`)."""
-    compiler = _workspace(os.getpid())
-    if recap.images:
-        folder = _workspace_root(compiler) / image_folder(recap)
-        folder.mkdir(parents=True, exist_ok=True)
-        for image in recap.images:
-            (folder / image.name).write_bytes(image.content)
+    """Give the PDF of one handout from its template data: one column or balanced columns
+    when that fits, else the columns filled in order."""
+    compiler = _workspace(os.getpid()).compiler
     data = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    stamp = int(recap.updated.timestamp())
     try:
-        pdf = compiler.compile(sys_inputs={"recap": data}, timestamp=int(recap.updated.timestamp()))
+        natural = compiler.compile(sys_inputs={"recap": data, "layout": "natural"}, timestamp=stamp)
+        check = _layout_check(compiler)
+        for extra in EXTRA_HEIGHTS:
+            layout = f"balanced:{check['pages']}:{check['rest']:.2f}:{extra}"
+            balanced = compiler.compile(sys_inputs={"recap": data, "layout": layout}, timestamp=stamp)
+            if _layout_check(compiler)["fits"]:
+                assert isinstance(balanced, bytes), "one PDF, not one image per page"
+                return balanced
     except typst.TypstError as error:
         msg = f"typst cannot lay out the handout of {recap.source_file}: {error}"
         raise HandoutError(msg) from error
-    assert isinstance(pdf, bytes), "one PDF, not one image per page"
-    return pdf
+    assert isinstance(natural, bytes), "one PDF, not one image per page"
+    return natural
+
+
+def _layout_check(compiler: typst.Compiler) -> Json:
+    """Give what the last layout reported about itself (`<layout-check>` in handout.typ)."""
+    check: Json = json.loads(compiler.query("<layout-check>", field="value", one=True))
+    return check
 
 
 # --- words and pictures -----------------------------------------------------------------
@@ -159,16 +200,54 @@ def _person(person: Person) -> Json:
     return {"name": person.name, "detail": detail or None}
 
 
+def short_url(url: str) -> str:
+    """Give a URL as printed for typing from paper: no scheme, no `www.`, no final slash."""
+    return url.split("://", 1)[-1].removeprefix("www.").removesuffix("/")
+
+
+def _target(url: str) -> Json:
+    """Give a link the reader may follow from paper: its URL, printed short, and a QR code."""
+    return {"url": url, "display": short_url(url), "qr_svg": qr_svg(url)}
+
+
 def _recording(recording: Recording | None) -> Json | None:
     if recording is None:
         return None
     length = format_duration(recording)
-    return {
-        "url": recording.url,
-        "display_url": recording.url.removeprefix("https://").removeprefix("http://"),
-        "label": f"Watch · {length}" if length else "Watch",
-        "qr_svg": qr_svg(recording.url),
-    }
+    return {**_target(recording.url), "label": f"Watch · {length}" if length else "Watch"}
+
+
+def _logo(site: Site) -> str | None:
+    if site.logo is None:
+        return None
+    try:
+        placed = place_image(image_bytes(site.logo), site.logo.media_type)
+    except OSError as error:
+        msg = f"site.yaml: branding.logo: cannot read {site.logo.source}: {error}"
+        raise HandoutError(msg) from error
+    problem = _decoding_problem(placed)
+    if problem is not None:
+        msg = f"site.yaml: branding.logo: typst cannot decode {site.logo.source}: {problem}"
+        raise HandoutError(msg)
+    return placed
+
+
+@cache
+def _decoding_problem(placed: str) -> str | None:
+    """Give why typst cannot decode a placed image (its magic number can lie), or None.
+
+    Tried alone, so that a broken logo is named as such rather than failing every handout
+    with a message about the recap."""
+    root = _workspace(os.getpid()).root
+    probe = root / "image-probe.typ"
+    if not probe.exists():
+        probe.write_text("#image(sys.inputs.image)\n", encoding="utf-8")
+    try:  # a compiler of its own: giving the shared one another input would keep it
+        typst.compile(str(probe), root=str(root), ignore_system_fonts=True, format="svg",
+                      sys_inputs={"image": placed})
+    except typst.TypstError as error:
+        return str(error.message)
+    return None
 
 
 def _language(site: Site) -> str:
@@ -187,9 +266,9 @@ def _talk(talk: Talk, markup: Mapping[str, str]) -> Json:
         "summary_typst": markup[talk.summary],
         "takeaways_intro": talk.takeaways_intro or "Takeaways:",
         "takeaways_typst": [markup[takeaway] for takeaway in talk.takeaways],
-        "links": [{"label": link.title or LINK_KINDS[link.kind], "url": link.url} for link in talk.links],
+        "links": [{"label": link.title or LINK_KINDS[link.kind], "url": link.url,
+                   "display": short_url(link.url)} for link in talk.links],
         "recording": _recording(talk.recording),
-        "breakable": count_words(iter((talk.summary, *talk.takeaways))) > CARD_SPLIT_WORDS,
     }
 
 
@@ -199,7 +278,6 @@ def _section(section: Section, markup: Mapping[str, str]) -> Json:
         "guests": [_person(guest) for guest in section.guests],
         "body_typst": markup[section.body],
         "recording": _recording(section.recording),
-        "breakable": count_words(iter((section.body,))) > CARD_SPLIT_WORDS,
     }
 
 
@@ -212,7 +290,7 @@ def _next_meeting(meeting: NextMeeting | None) -> Json | None:
         "day": day(first),
         "times": meeting_times(meeting),
         "duration": _length(meeting.duration) if meeting.duration else None,
-        "url": meeting.registration_url,
+        "registration": _target(meeting.registration_url) if meeting.registration_url else None,
     }
 
 
@@ -248,7 +326,9 @@ def _header(recap: Recap, site: Site) -> Json:
                  "hour": updated.hour, "minute": updated.minute, "second": updated.second},
         "paper": site.paper,
         "lang": _language(site),
-        "post_url": Routes(site).post_url(recap),
+        "post": _target(Routes(site).post_url(recap)),
+        "accent": site.accent or DEFAULT_ACCENT,
+        "logo": _logo(site),
     }
 
 
@@ -258,7 +338,7 @@ def template_data(recap: Recap, site: Site, markup: Mapping[str, str]) -> Json:
         **_header(recap, site),
         "intro_typst": markup[recap.intro] if recap.intro else None,
         "actions": [
-            {"title": action.title, "text_typst": markup[action.text], "url": action.url}
+            {"title": action.title, "text_typst": markup[action.text], "link": _target(action.url)}
             for action in recap.calls_to_action if action.active_on(recap.date)
         ],
         "recording": _recording(recap.recording),
@@ -267,7 +347,8 @@ def template_data(recap: Recap, site: Site, markup: Mapping[str, str]) -> Json:
         "talks": [_talk(talk, markup) for talk in recap.talks],
         "closing_typst": markup[recap.closing] if recap.closing else None,
         "next_meeting": _next_meeting(recap.next_meeting),
-        "related": [{"title": link.title, "url": link.url} for link in recap.related],
+        "related": [{"title": link.title, "url": link.url, "display": short_url(link.url)}
+                    for link in recap.related],
     }
 
 
@@ -295,19 +376,15 @@ def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
 _TYPST_IMAGE = re.compile(r'image\("([^"\\]*)"\)')
 
 
-def image_folder(recap: Recap) -> str:
-    return f"images/{recap_key(recap)}"
-
-
 def placed_images(markup: Mapping[str, str], recap: Recap) -> dict[str, str]:
-    """Give the recap's typst markup with its own images read from the workspace
-    (`compile_handout` puts them there) and any other local image left out: typst reads
-    no file from anywhere else. Web images never reach here (pandoc leaves them out)."""
-    names = {image.name for image in recap.images}
+    """Give the recap's typst markup with its own images placed in the workspace
+    (`place_image`) and any other local image left out: typst reads no file from anywhere
+    else. Web images never reach here (pandoc leaves them out)."""
+    images = {image.name: image for image in recap.images}
 
     def place(match: re.Match[str]) -> str:
-        name = match[1]
-        return f'image("{image_folder(recap)}/{name}")' if name in names else 'box()'
+        image = images.get(match[1])
+        return f'image("{place_image(image.content, image.media_type)}")' if image else "box()"
 
     return {field: _TYPST_IMAGE.sub(place, markup[field]) for field in markdown_fields(recap)}
 
