@@ -136,7 +136,7 @@ def test_a_changed_logo_rebuilds_the_handouts_though_no_yaml_changed(tmp_path: P
     (folder / "images" / "logo.png").write_bytes(png_bytes(numpy.zeros((32, 64), dtype=numpy.uint8)))
     second = build(options)
     assert second.counts["pdf"].built == 1
-    handout = (tmp_path / "dist" / "hugo/static/pdf/2024-03-14-march-community-meeting-recap.pdf").read_bytes()
+    handout = (tmp_path / "dist/hugo/static/pdf/2024-03-14-march-community-meeting-recap.pdf").read_bytes()
     page = pypdf.PdfReader(io.BytesIO(handout)).pages[0]
     assert (64, 32) in set(image_sizes(page["/Resources"]))
 

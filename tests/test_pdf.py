@@ -15,7 +15,6 @@ import pytest
 import yaml
 from conftest import CONTENT, FIXTURES, assemble_content
 
-from pipeline.routes import Routes
 from pipeline.load import load_content
 from pipeline.model import Artifact
 from pipeline.normalize import Catalog, normalize
