@@ -329,6 +329,7 @@ def _header(recap: Recap, site: Site) -> Json:
         "post": _target(Routes(site).post_url(recap)),
         "accent": site.accent or DEFAULT_ACCENT,
         "logo": _logo(site),
+        "cover": _local_image(recap, recap.cover) if recap.cover else None,
     }
 
 
@@ -376,15 +377,23 @@ def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
 _TYPST_IMAGE = re.compile(r'image\("([^"\\]*)"\)')
 
 
+def _local_image(recap: Recap, name: str) -> str | None:
+    """Give where typst reads one of the recap's images, or None when it has no such image
+    or typst cannot decode it (its first bytes can lie): the handout is printed without it."""
+    image = recap.image(name)
+    if image is None:
+        return None
+    placed = place_image(image.content, image.media_type)
+    return None if _decoding_problem(placed) else placed
+
+
 def placed_images(markup: Mapping[str, str], recap: Recap) -> dict[str, str]:
     """Give the recap's typst markup with its own images placed in the workspace
     (`place_image`) and any other local image left out: typst reads no file from anywhere
     else. Web images never reach here (pandoc leaves them out)."""
-    images = {image.name: image for image in recap.images}
-
     def place(match: re.Match[str]) -> str:
-        image = images.get(match[1])
-        return f'image("{place_image(image.content, image.media_type)}")' if image else "box()"
+        placed = _local_image(recap, match[1])
+        return f'image("{placed}")' if placed else "box()"
 
     return {field: _TYPST_IMAGE.sub(place, markup[field]) for field in markdown_fields(recap)}
 
