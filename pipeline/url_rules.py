@@ -40,7 +40,8 @@ def _claims(doc: SourceDoc, routes: Routes) -> Iterator[tuple[str, JsonPath, str
                ("aliases", index), "an alias")
 
 
-_HINT = "change the slug or the date, or drop the alias"
+_HINTS = {False: "change the slug or the date of one of them",
+          True: "drop or change the alias: an old URL cannot be another post's"}
 
 
 def url_problems(recaps: list[SourceDoc], site: Site) -> list[Problem]:
@@ -54,10 +55,13 @@ def url_problems(recaps: list[SourceDoc], site: Site) -> list[Problem]:
             if first[0] is doc and first[1] == where:
                 continue
             other, other_where, other_what = first
-            message = f"{what} of this recap and {other_what} of {other.file} both land at {path}"
-            problems.append(_at(doc, where, message, _HINT))
-            message = f"{other_what} of this recap and {what} of {doc.file} both land at {path}"
-            problems.append(_at(other, other_where, message, _HINT))
+            hint = _HINTS[what == "an alias" or other_what == "an alias"]
+            for mine, my_where, my_what, theirs, their_where, their_what in (
+                    (doc, where, what, other, other_where, other_what),
+                    (other, other_where, other_what, doc, where, what)):
+                message = f"{my_what} of this recap and {their_what} of {theirs.file} both land at {path}"
+                line = theirs.position(their_where).line
+                problems.append(_at(mine, my_where, message, f"{hint}; the other is {theirs.file}:{line}"))
     return problems
 
 
