@@ -123,8 +123,8 @@ def build_digest(content_dir: Path, settings: Mapping[str, Any]) -> str:
     schemas and tools (`code_fingerprint`) and the settings that choose the outputs."""
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
-    for path in (content_dir / "site.yaml", content_dir / "people.yaml", *recap_paths(content_dir),
-                 *_images(content_dir)):
+    sources = [content_dir / "site.yaml", content_dir / "people.yaml", *recap_paths(content_dir)]
+    for path in (*sources, *_other_files(content_dir, set(sources))):
         digest.update(b"\0" + path.relative_to(content_dir).as_posix().encode())
         try:
             digest.update(b"\0" + hashlib.sha256(path.read_bytes()).digest())
@@ -133,10 +133,10 @@ def build_digest(content_dir: Path, settings: Mapping[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def _images(content_dir: Path) -> list[Path]:
-    """Give the image files of the content folder (a logo), which outputs depend on too."""
-    suffixes = {".png", ".jpg", ".jpeg", ".webp", ".gif"}
-    return sorted(path for path in content_dir.rglob("*") if path.suffix.lower() in suffixes)
+def _other_files(content_dir: Path, sources: set[Path]) -> list[Path]:
+    """Give every other file of the content folder (the logo, each recap's images, and
+    anything wrongly kept beside them): outputs and validation depend on them too."""
+    return sorted(path for path in content_dir.rglob("*") if path.is_file() and path not in sources)
 
 
 @cache

@@ -15,9 +15,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 JsonPath = tuple[str | int, ...]
+Day = date
+"""A calendar day (for fields of classes that have a field named `date`)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -92,6 +94,14 @@ class SourceDoc:
 
 
 @dataclass(frozen=True)
+class PersonLink:
+    """Where else a person is: `kind` is github, x, mastodon, linkedin or website."""
+
+    kind: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Person:
     """An author, speaker or guest; `id` is None for one-off people written inline."""
 
@@ -103,6 +113,8 @@ class Person:
     email: str | None = None
     site_author: str | None = None
     """The person's key in the blog's author data file (Hugo `data/authors.yaml`)."""
+    bio: str | None = None
+    links: tuple[PersonLink, ...] = ()
 
 
 def parse_datetime(text: str) -> datetime:
@@ -137,6 +149,28 @@ def start_in_url(url: str) -> int | None:
     return None
 
 
+def clock_seconds(text: str) -> int:
+    """Give `15:00` or `1:02:03` in seconds."""
+    seconds = 0
+    for part in text.split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds
+
+
+def clock_text(seconds: int) -> str:
+    """Give seconds as `15:00` or `1:02:03`."""
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute}:{second:02d}"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    at: int
+    """Seconds from the start of the recording."""
+    title: str
+
+
 @dataclass(frozen=True)
 class Recording:
     url: str
@@ -145,11 +179,26 @@ class Recording:
     uploaded: date | None = None
     description: str | None = None
     """A sentence of its own for video listings (else one is taken from the summary)."""
+    start: int | None = None
+    """Where to start watching, in seconds: the source's `start`, else the URL's `t=`."""
+    chapters: tuple[Chapter, ...] = ()
 
-    @cached_property
-    def start(self) -> int | None:
-        """Give where to start watching, in seconds (from the URL's `t=`), or None."""
-        return start_in_url(self.url)
+    def at(self, seconds: int | None) -> str:
+        """Give the URL that plays the recording from `seconds` (YouTube's `t=`, else a
+        media fragment), or the plain URL for None."""
+        if not seconds:
+            return self.url
+        parts = urlsplit(self.url)
+        if self.youtube_id:
+            query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+                     if key not in ("t", "start")]
+            return urlunsplit(parts._replace(query=urlencode([*query, ("t", str(seconds))]), fragment=""))
+        return urlunsplit(parts._replace(fragment=f"t={seconds}"))
+
+    @property
+    def watch_url(self) -> str:
+        """Give the URL every link and QR code uses: the recording from its start."""
+        return self.at(self.start)
 
     @cached_property
     def youtube_id(self) -> str | None:
@@ -194,9 +243,14 @@ class Talk:
     summary: str
     track: str | None = None
     takeaways_intro: str | None = None
-    takeaways: tuple[str, ...] = ()
-    recording: Recording | None = None
+    takeaways: tuple[Takeaway, ...] = ()
+    recordings: tuple[Recording, ...] = ()
     links: tuple[TalkLink, ...] = ()
+    embeds: tuple[Embed, ...] = ()
+
+    @property
+    def recording(self) -> Recording | None:
+        return self.recordings[0] if self.recordings else None
 
 
 @dataclass(frozen=True)
@@ -205,7 +259,48 @@ class Section:
     title: str
     body: str
     guests: tuple[Person, ...] = ()
-    recording: Recording | None = None
+    recordings: tuple[Recording, ...] = ()
+    label: str | None = None
+    takeaways: tuple[Takeaway, ...] = ()
+    links: tuple[TalkLink, ...] = ()
+    embeds: tuple[Embed, ...] = ()
+    calls_to_action: tuple[CallToAction, ...] = ()
+
+    @property
+    def recording(self) -> Recording | None:
+        return self.recordings[0] if self.recordings else None
+
+
+@dataclass(frozen=True)
+class Takeaway:
+    """A Markdown point, with Markdown sub-points."""
+
+    text: str
+    points: tuple[str, ...] = ()
+
+
+EMBED_KINDS = ("x", "twitter", "mastodon", "youtube", "slides", "link")
+
+
+@dataclass(frozen=True)
+class Embed:
+    """Something shown from another site (see the schema's `embed`)."""
+
+    kind: str
+    url: str
+    title: str | None = None
+    text: str | None = None
+
+    @property
+    def x_post(self) -> tuple[str, str] | None:
+        """Give (user, id) of an X/Twitter post URL, else None."""
+        parts = urlsplit(self.url)
+        host = (parts.hostname or "").removeprefix("www.").removeprefix("mobile.")
+        found = _X_POST.match(parts.path) if host in ("x.com", "twitter.com") else None
+        return (found[1], found[2]) if found else None
+
+
+_X_POST = re.compile(r"^/([A-Za-z0-9_]{1,15})/status/([0-9]{1,25})/?$")
 
 
 @dataclass(frozen=True)
@@ -214,6 +309,8 @@ class CallToAction:
     text: str
     url: str
     expires: date | None = None
+    label: str | None = None
+    """The link's words; None: the default."""
 
     def active_on(self, day: date) -> bool:
         return self.expires is None or day <= self.expires
@@ -252,12 +349,26 @@ class DisplayZone:
 
 @dataclass(frozen=True)
 class NextMeeting:
-    start: datetime
-    time_zone: str
+    """The next meeting: a start in a zone, or (`start` None) only its day."""
+
+    start: datetime | None
+    time_zone: str | None
     display_zones: tuple[DisplayZone, ...]
     title: str | None = None
     duration: timedelta | None = None
     registration_url: str | None = None
+    day: date | None = None
+    """The day, when the time is not known yet."""
+
+    @property
+    def timed(self) -> bool:
+        """Say whether the start is known: only then is there a calendar invite."""
+        return self.start is not None
+
+
+def _nth(title: str, index: int, recordings: tuple[Recording, ...]) -> str:
+    """Give "Title (part 2 of 3)" for the second of three recordings; one keeps the title."""
+    return title if len(recordings) == 1 else f"{title} (part {index + 1} of {len(recordings)})"
 
 
 @dataclass(frozen=True)
@@ -291,7 +402,8 @@ class Recap:
     calls_to_action: tuple[CallToAction, ...] = ()
     sections: tuple[Section, ...] = ()
     talks: tuple[Talk, ...] = ()
-    recording: Recording | None = None
+    recordings: tuple[Recording, ...] = ()
+    """The whole meeting's recordings."""
     closing: str | None = None
     next_meeting: NextMeeting | None = None
     related: tuple[Link, ...] = ()
@@ -309,17 +421,36 @@ class Recap:
     reading_time_minutes: int = 1
     people_ids: tuple[str, ...] = ()
     """Every registry id the recap mentions, sorted."""
+    hosts: tuple[Person, ...] = ()
+    meeting_date: Day | None = None
+    """The day the meeting was held (`date` is when the recap was published)."""
+    order: tuple[str, ...] = ("intro", "recordings", "calls_to_action", "sections", "talks", "closing")
+    """The recap's blocks in the order the source gives them."""
+
+    @property
+    def recording(self) -> Recording | None:
+        return self.recordings[0] if self.recordings else None
 
     @property
     def videos(self) -> tuple[Video, ...]:
         """Give every recording in reading order: the meeting's, each section's, each talk's."""
-        videos = []
-        if self.recording:
-            name = self.event.name if self.event else self.title
-            videos.append(Video(f"{name}: full recording", self.recording, self.intro or self.summary))
-        videos += [Video(s.title, s.recording, s.body) for s in self.sections if s.recording]
-        videos += [Video(t.title, t.recording, t.summary) for t in self.talks if t.recording]
+        videos = [Video(_nth(self.recording_title, n, self.recordings), r, self.intro or self.summary)
+                  for n, r in enumerate(self.recordings)]
+        videos += [Video(_nth(s.title, n, s.recordings), r, s.body)
+                   for s in self.sections for n, r in enumerate(s.recordings)]
+        videos += [Video(_nth(t.title, n, t.recordings), r, t.summary)
+                   for t in self.talks for n, r in enumerate(t.recordings)]
         return tuple(videos)
+
+    @property
+    def recording_title(self) -> str:
+        """Give what the whole meeting's recording is called wherever it is listed."""
+        return f"{self.event.name if self.event else self.title}: full recording"
+
+    @property
+    def people(self) -> tuple[Person, ...]:
+        """Give every person the recap shows: hosts, speakers and guests."""
+        return (*self.hosts, *self.speakers)
 
     def image(self, name: str) -> Image | None:
         return next((image for image in self.images if image.name == name), None)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,21 +18,27 @@ from pipeline.images import read_image
 from pipeline.load import ContentSources
 from pipeline.model import (
     CallToAction,
+    Chapter,
     DisplayZone,
+    Embed,
     Event,
     Image,
     Link,
     NextMeeting,
     Person,
+    PersonLink,
     Recap,
     Recording,
     Section,
     Series,
     Site,
+    Takeaway,
     Talk,
     TalkLink,
+    clock_seconds,
     parse_datetime,
     parse_moment,
+    start_in_url,
 )
 
 WORDS_PER_MINUTE = 220
@@ -88,7 +94,12 @@ def site_from(data: Mapping[str, Any], content_dir: Path | None = None) -> Site:
 
 
 def people_from(data: Mapping[str, Any]) -> dict[str, Person]:
-    return {person_id: Person(id=person_id, **fields) for person_id, fields in data.items()}
+    return {person_id: person_from(fields, person_id) for person_id, fields in data.items()}
+
+
+def person_from(fields: Mapping[str, Any], person_id: str | None = None) -> Person:
+    links = tuple(PersonLink(kind, url) for kind, url in sorted(fields.get("links", {}).items()))
+    return Person(id=person_id, **{k: v for k, v in fields.items() if k != "links"}, links=links)
 
 
 class _Resolver:
@@ -99,27 +110,52 @@ class _Resolver:
         self.used: set[str] = set()
 
     def person(self, ref: str | Mapping[str, Any]) -> Person:
+        """Give the person a reference names: a registry id, a registry id with this
+        recap's role or affiliation, or a one-off person written inline."""
         if isinstance(ref, str):
             self.used.add(ref)
             return self.people[ref]
-        return Person(**ref)
+        if "id" in ref:
+            self.used.add(ref["id"])
+            overrides = {key: ref[key] for key in ("role", "affiliation") if key in ref}
+            return replace(self.people[ref["id"]], **overrides)
+        return person_from(ref)
 
     def persons(self, refs: list[Any]) -> tuple[Person, ...]:
         return tuple(self.person(ref) for ref in refs)
 
 
-def recording_from(data: Mapping[str, Any] | None) -> Recording | None:
-    if data is None:
-        return None
+def recording_from(data: Mapping[str, Any]) -> Recording:
     duration = data.get("duration")
     uploaded = data.get("uploaded")
+    start = data.get("start")
     return Recording(
         url=data["url"],
         duration=parse_duration(duration) if duration else None,
         duration_text=duration,
         uploaded=date.fromisoformat(uploaded) if uploaded else None,
         description=data.get("description"),
+        # One model: the field wins, a URL's `t=` is read into it.
+        start=clock_seconds(start) if start else start_in_url(data["url"]),
+        chapters=tuple(Chapter(clock_seconds(c["at"]), c["title"]) for c in data.get("chapters", ())),
     )
+
+
+def recordings_from(data: Mapping[str, Any]) -> tuple[Recording, ...]:
+    """Give the `recording` and `recordings` of a talk, section or recap, in that order."""
+    single = [data["recording"]] if "recording" in data else []
+    return tuple(recording_from(item) for item in (*single, *data.get("recordings", ())))
+
+
+def takeaways_from(items: list[Any]) -> tuple[Takeaway, ...]:
+    return tuple(Takeaway(item) if isinstance(item, str) else Takeaway(item["text"], tuple(item["points"]))
+                 for item in items)
+
+
+def action_from(data: Mapping[str, Any]) -> CallToAction:
+    expires = data.get("expires")
+    return CallToAction(title=data["title"], text=data["text"], url=data["url"],
+                        expires=date.fromisoformat(expires) if expires else None, label=data.get("label"))
 
 
 def talk_from(data: Mapping[str, Any], resolver: _Resolver) -> Talk:
@@ -130,9 +166,10 @@ def talk_from(data: Mapping[str, Any], resolver: _Resolver) -> Talk:
         summary=data["summary"],
         track=data.get("track"),
         takeaways_intro=data.get("takeaways_intro"),
-        takeaways=tuple(data.get("takeaways", ())),
-        recording=recording_from(data.get("recording")),
+        takeaways=takeaways_from(data.get("takeaways", [])),
+        recordings=recordings_from(data),
         links=tuple(TalkLink(**link) for link in data.get("links", ())),
+        embeds=tuple(Embed(**embed) for embed in data.get("embeds", ())),
     )
 
 
@@ -142,15 +179,25 @@ def section_from(data: Mapping[str, Any], resolver: _Resolver) -> Section:
         title=data["title"],
         body=data["body"],
         guests=resolver.persons(data.get("guests", [])),
-        recording=recording_from(data.get("recording")),
+        recordings=recordings_from(data),
+        label=data.get("label"),
+        takeaways=takeaways_from(data.get("takeaways", [])),
+        links=tuple(TalkLink(**link) for link in data.get("links", ())),
+        embeds=tuple(Embed(**embed) for embed in data.get("embeds", ())),
+        calls_to_action=tuple(action_from(action) for action in data.get("calls_to_action", ())),
     )
 
 
-def next_meeting_from(data: Mapping[str, Any] | None) -> NextMeeting | None:
+def next_meeting_from(data: Mapping[str, Any] | None,
+                      default_duration: str | None = None) -> NextMeeting | None:
     if data is None:
         return None
+    if "date" in data:  # the day is known, the time not yet
+        return NextMeeting(start=None, time_zone=None, display_zones=(), title=data.get("title"),
+                           registration_url=data.get("registration_url"),
+                           day=date.fromisoformat(data["date"]))
     zones = data.get("display_zones") or [{"zone": data["time_zone"]}]
-    duration = data.get("duration")
+    duration = data.get("duration", default_duration)
     return NextMeeting(
         start=parse_datetime(data["start"]),
         time_zone=data["time_zone"],
@@ -180,19 +227,42 @@ def _prose(data: Mapping[str, Any]) -> Iterator[str]:
     for action in data.get("calls_to_action", ()):
         yield from (action["title"], action["text"])
     for section in data.get("sections", ()):
-        yield from (section["title"], section["body"])
+        yield from (section["title"], section["body"], *_takeaway_texts(section.get("takeaways", ())))
     for talk in data.get("talks", ()):
-        yield from (talk["title"], talk["summary"], *talk.get("takeaways", ()))
+        yield from (talk["title"], talk["summary"], *_takeaway_texts(talk.get("takeaways", ())))
+
+
+def _takeaway_texts(items: Iterable[Any]) -> Iterator[str]:
+    for item in items:
+        if isinstance(item, str):
+            yield item
+        else:
+            yield from (item["text"], *item["points"])
 
 
 def count_words(texts: Iterator[str]) -> int:
     return sum(len(_WORD.findall(text)) for text in texts)
 
 
+BLOCKS = ("intro", "recordings", "calls_to_action", "sections", "talks", "closing")
+"""The parts of a recap's body whose order the source decides (`recording` counts as
+`recordings`)."""
+
+
+def block_order(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """Give the body's blocks in the order the source writes their keys (the blocks it
+    leaves out are empty, so where they go does not matter)."""
+    written = ["recordings" if key == "recording" else key for key in data]
+    placed = list(dict.fromkeys(block for block in written if block in BLOCKS))
+    return (*placed, *(block for block in BLOCKS if block not in placed))
+
+
 def recap_from(data: Mapping[str, Any], source_file: str, people: Mapping[str, Person],
-               images: tuple[Image, ...] = ()) -> Recap:
+               images: tuple[Image, ...] = (), meeting_duration: str | None = None) -> Recap:
     """Build one `Recap` from validated source data."""
     resolver = _Resolver(people)
+    meeting = data.get("meeting", {})
+    hosts = resolver.persons(meeting.get("hosts", []))
     published = date.fromisoformat(data["date"])
     words = count_words(_prose(data))
     talks = tuple(talk_from(talk, resolver) for talk in data.get("talks", ()))
@@ -216,15 +286,12 @@ def recap_from(data: Mapping[str, Any], source_file: str, people: Mapping[str, P
         series=Series(**series) if series else None,
         event=event_from(data.get("event")),
         intro=data.get("intro"),
-        calls_to_action=tuple(CallToAction(
-            title=a["title"], text=a["text"], url=a["url"],
-            expires=date.fromisoformat(a["expires"]) if "expires" in a else None,
-        ) for a in data.get("calls_to_action", ())),
+        calls_to_action=tuple(action_from(action) for action in data.get("calls_to_action", ())),
         sections=sections,
         talks=talks,
-        recording=recording_from(data.get("recording")),
+        recordings=recordings_from(data),
         closing=data.get("closing"),
-        next_meeting=next_meeting_from(data.get("next_meeting")),
+        next_meeting=next_meeting_from(data.get("next_meeting"), meeting_duration),
         related=tuple(Link(**link) for link in data.get("related", ())),
         description=data.get("description"),
         aliases=tuple(data.get("aliases", ())),
@@ -234,6 +301,9 @@ def recap_from(data: Mapping[str, Any], source_file: str, people: Mapping[str, P
         word_count=words,
         reading_time_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
         people_ids=tuple(sorted(resolver.used)),
+        hosts=hosts,
+        meeting_date=date.fromisoformat(meeting["date"]) if "date" in meeting else None,
+        order=block_order(data),
     )
 
 
@@ -241,7 +311,8 @@ def normalize(sources: ContentSources) -> Catalog:
     """Build the catalog from validated sources; recaps sorted newest first, then by slug."""
     assert sources.site is not None and sources.people is not None, "validate first"
     people = people_from(sources.people.data)
-    recaps = [recap_from(doc.data, doc.file, people, sources.images.get(doc.file, ()))
+    duration = sources.site.data.get("meetings", {}).get("duration")
+    recaps = [recap_from(doc.data, doc.file, people, sources.images.get(doc.file, ()), duration)
               for doc in sources.recaps]
     # Newest first is the order of every feed and index; the slug breaks ties so that the
     # order never depends on file-system listing order.

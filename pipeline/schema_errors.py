@@ -120,6 +120,12 @@ def _translate_alternatives(doc: SourceDoc, error: ValidationError, path: JsonPa
         errors for errors in by_branch.values()
         if not any(e.validator == "type" and not e.relative_path for e in errors)
     ]
+    # Among those, one that lacks a key it requires (`id`, `name`) was not meant either,
+    # when another has every key it requires.
+    complete = [errors for errors in meant
+                if not any(e.validator == "required" and not e.relative_path for e in errors)]
+    if len(meant) > 1 and len(complete) == 1:
+        meant = complete
     if len(meant) == 1 and len(by_branch) > 1:
         for sub in meant[0]:
             yield from translate(doc, sub)

@@ -26,7 +26,7 @@ def permalink_problems(site_doc: SourceDoc) -> list[Problem]:
     if pattern is None:
         return []
     return [
-        _at(site_doc, ("permalink",), f"unknown permalink token :{token}",
+        _at(site_doc, ("permalink",), f"the permalink token :{token} is not supported here",
             "use " + ", ".join(f":{known}" for known in PERMALINK_TOKENS))
         for token in unknown_tokens(pattern)
     ]
@@ -40,7 +40,7 @@ def _claims(doc: SourceDoc, routes: Routes) -> Iterator[tuple[str, JsonPath, str
                ("aliases", index), "an alias")
 
 
-_HINTS = {False: "change the slug or the date of one of them",
+_HINTS = {False: "change the slug (or the date, where the permalink has one) of one of them",
           True: "drop or change the alias: an old URL cannot be another post's"}
 
 
@@ -65,14 +65,19 @@ def url_problems(recaps: list[SourceDoc], site: Site) -> list[Problem]:
     return problems
 
 
+_RESERVED = {key.lower(): key for key in WRITTEN_PARAMS}
+
+
 def params_problems(docs: Sequence[tuple[SourceDoc, JsonPath]]) -> list[Problem]:
-    """Check that no `params` setting takes a key the pipeline writes itself."""
+    """Check that no `params` setting takes a key the pipeline writes itself, in any case:
+    Hugo reads param keys case-insensitively, so `Author` would replace `author`."""
     return [
-        _at(doc, (*path, key), f"params.{key} is written by the pipeline and cannot be set",
+        _at(doc, (*path, key), f"params.{key} is written by the pipeline and cannot be set"
+            + (f" (Hugo reads it as {_RESERVED[key.lower()]!r})" if key not in WRITTEN_PARAMS else ""),
             "reserved: " + ", ".join(sorted(WRITTEN_PARAMS)))
         for doc, path in docs
         for key in _mapping_at(doc, path)
-        if key in WRITTEN_PARAMS
+        if key.lower() in _RESERVED
     ]
 
 

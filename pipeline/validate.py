@@ -278,6 +278,11 @@ def time_problems(doc: SourceDoc) -> list[Problem]:
     meeting = recap.get("next_meeting")
     if meeting is None:
         return problems
+    if "date" in meeting:  # known only by its day
+        if date.fromisoformat(meeting["date"]) <= published:
+            message = f"the next meeting ({meeting['date']}) is not after the recap's date ({published})"
+            problems.append(_problem(doc, ("next_meeting", "date"), message))
+        return problems
     start = parse_datetime(meeting["start"])
     zone = _zone(meeting["time_zone"])
     if zone is None:

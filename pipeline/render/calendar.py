@@ -85,12 +85,12 @@ def calendar_of(recaps: Sequence[Recap], site: Site, name: str, path: str) -> by
         method="PUBLISH",
         calscale="GREGORIAN",
     )
-    meetings = [recap.next_meeting for recap in recaps if recap.next_meeting]
+    meetings = [recap.next_meeting for recap in recaps if recap.next_meeting and recap.next_meeting.timed]
     if meetings:
         # The whole years the meetings fall in: enough for any app, and a few lines long.
         years = [meeting_start(meeting).year for meeting in meetings]
         first, last = date(min(years), 1, 1), date(max(years) + 1, 1, 1)
-        for zone in sorted({meeting.time_zone for meeting in meetings}):
+        for zone in sorted({meeting.time_zone for meeting in meetings if meeting.time_zone}):
             calendar.add_component(_timezone(zone, first, last))
     for recap in recaps:
         calendar.add_component(meeting_event(recap, site))
@@ -114,7 +114,7 @@ def upcoming(catalog: Catalog) -> list[Recap]:
     # Oldest recap first, so that a meeting repeated by a later recap keeps its first UID.
     for recap in sorted(catalog.recaps, key=lambda r: (r.date, r.slug)):
         meeting = recap.next_meeting
-        if meeting is None or meeting_start(meeting).date() < newest:
+        if meeting is None or not meeting.timed or meeting_start(meeting).date() < newest:
             continue
         same = (meeting.start, meeting.time_zone, meeting.title, meeting.registration_url)
         first_announced.setdefault(same, recap)
@@ -122,7 +122,7 @@ def upcoming(catalog: Catalog) -> list[Recap]:
 
 
 def _start_of(recap: Recap) -> datetime:
-    assert recap.next_meeting is not None
+    assert recap.next_meeting is not None and recap.next_meeting.start is not None
     return recap.next_meeting.start
 
 
@@ -132,7 +132,7 @@ def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     routes = Routes(site)
     artifacts = []
     for recap in recaps:
-        if recap.next_meeting:
+        if recap.next_meeting and recap.next_meeting.timed:  # a day alone gives no invite
             path = routes.calendar(recap)
             name = meeting_name(recap.next_meeting, site)
             ical = calendar_of([recap], site, name, path)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from pipeline.model import NextMeeting, Person, Recap, Recording, Site, Talk
+from pipeline.model import NextMeeting, Person, Recap, Recording, Site, Takeaway
 from pipeline.pandoc import read_markdown
 from pipeline.routes import Routes
 from pipeline.sanitize import Block, Inline
@@ -115,6 +115,8 @@ def meeting_times(meeting: NextMeeting) -> str:
 
     A zone where the meeting falls on another calendar day says which day.
     """
+    if meeting.start is None:
+        return "time to be announced"
     first = meeting.start.astimezone(ZoneInfo(meeting.display_zones[0].zone))
     shown = []
     for zone in meeting.display_zones:
@@ -128,9 +130,16 @@ def meeting_times(meeting: NextMeeting) -> str:
 
 
 def meeting_sentence(meeting: NextMeeting) -> str:
-    first = meeting.start.astimezone(ZoneInfo(meeting.display_zones[0].zone))
     name = meeting.title or "The next meeting"
+    if meeting.start is None:
+        assert meeting.day is not None
+        return f"{name}: {calendar_day(meeting.day)}, time to be announced."
+    first = meeting.start.astimezone(ZoneInfo(meeting.display_zones[0].zone))
     return f"{name}: {day(first)}, at {meeting_times(meeting)}."
+
+
+def calendar_day(when: date) -> str:
+    return f"{when:%A}, {when:%B} {when.day}, {when.year}"
 
 
 # --- the document -----------------------------------------------------------------------
@@ -150,18 +159,26 @@ class RecapDocument:
 
 
 def markdown_fields(recap: Recap) -> Iterator[str]:
-    """Yield every Markdown field of a recap, in reading order."""
+    """Yield every Markdown field of a recap."""
     if recap.intro:
         yield recap.intro
     for action in recap.calls_to_action:
         yield action.text
     for section in recap.sections:
         yield section.body
+        yield from takeaway_texts(section.takeaways)
+        yield from (action.text for action in section.calls_to_action)
     for talk in recap.talks:
         yield talk.summary
-        yield from talk.takeaways
+        yield from takeaway_texts(talk.takeaways)
     if recap.closing:
         yield recap.closing
+
+
+def takeaway_texts(takeaways: Iterable[Takeaway]) -> Iterator[str]:
+    for takeaway in takeaways:
+        yield takeaway.text
+        yield from takeaway.points
 
 
 def series_links(recaps: Sequence[Recap], site: Site, published: Sequence[Recap]) -> dict[str, SeriesLinks]:
@@ -199,110 +216,6 @@ def _inline_markdown(blocks: list[Block]) -> list[Inline]:
     return []
 
 
-def _speakers_line(label: str, people: Sequence[Person]) -> Block:
-    return para(strong(text(f"{label}:")), {"t": "Space"}, text(", ".join(map(person_label, people))))
-
-
-def names_in(people: Sequence[Person], prose: str) -> bool:
-    """Say whether the prose already names every one of the people."""
-    return all(person.name in prose for person in people)
-
-
-def talk_line(talk: Talk) -> str:
-    """Give the line under a talk's heading: what it was, where, and who spoke when the
-    summary does not already name them ("Panel at Cloud Native Rust Day.")."""
-    kind = TALK_KINDS[talk.kind]
-    if talk.track and kind.lower() in talk.track.lower():
-        line = talk.track[0].upper() + talk.track[1:]  # "KubeCon EU keynote", not "Keynote · ..."
-    elif talk.track:
-        line = f"{kind} at {talk.track}"
-    else:
-        line = kind
-    if not names_in(talk.speakers, talk.summary):
-        joiner = "with" if talk.kind in ("panel", "fireside") else "by"
-        line += f" {joiner} " + _and(list(map(person_label, talk.speakers)))
-    return line + "."
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def heading_text(title: str) -> str:
-    """Give a title as a heading: trailing `.,;:` go (linters and readers expect none)."""
-    return title.rstrip(".,;: ") or title
-
-
-def _talk_blocks(talk: Talk, doc: RecapDocument, recording_style: RecordingStyle) -> Iterator[Block]:
-    yield header(2, text(heading_text(talk.title)))
-    line = talk_line(talk)
-    if line != f"{TALK_KINDS[talk.kind]}.":  # "Talk." alone tells a reader nothing
-        yield para(text(line))
-    yield from doc.markdown[talk.summary]
-    if talk.takeaways:
-        yield para(text(talk.takeaways_intro or "Takeaways:"))
-        items = []
-        for takeaway in talk.takeaways:
-            inlines = _inline_markdown(doc.markdown[takeaway])
-            items.append([{"t": "Plain", "c": inlines}] if inlines else doc.markdown[takeaway])
-        yield bullet_list(items)
-    if talk.links:
-        parts = [[link(text(item.title or LINK_KINDS[item.kind]), item.url)] for item in talk.links]
-        yield para(joined(parts, " · "))
-    if talk.recording:
-        yield from recording_style(talk.recording, talk.title)
-
-
-def body_blocks(doc: RecapDocument, recording_style: RecordingStyle) -> list[Block]:
-    """Give the recap's body: intro, calls to action, sections, talks, closing, next
-    meeting, series navigation and related posts, in that order."""
-    recap = doc.recap
-    blocks: list[Block] = []
-    if recap.intro:
-        blocks.extend(doc.markdown[recap.intro])
-    if recap.recording:
-        blocks.extend(recording_style(recap.recording, f"{recap.title} (full meeting)"))
-    actions: list[Block] = []
-    for action in recap.calls_to_action:
-        if action.active_on(recap.date):
-            title = action.title if action.title[-1] in ".!?:" else f"{action.title}."
-            lead = [strong(text(title)), {"t": "Space"}]
-            inner = list(doc.markdown[action.text])
-            inner.append(para(link(text("Take part →"), action.url)))
-            if inner and inner[0]["t"] == "Para":
-                inner[0] = {"t": "Para", "c": lead + inner[0]["c"]}
-            actions.extend(inner)
-    # Paragraphs, as people write them: a quote beside a quote in the intro would read
-    # as one quote to Markdown.
-    blocks.extend(actions)
-    for section in recap.sections:
-        blocks.append(header(2, text(heading_text(section.title))))
-        if section.guests and not names_in(section.guests, section.body):
-            blocks.append(_speakers_line("With", section.guests))
-        blocks.extend(doc.markdown[section.body])
-        if section.recording:
-            blocks.extend(recording_style(section.recording, section.title))
-    for talk in recap.talks:
-        blocks.extend(_talk_blocks(talk, doc, recording_style))
-    if recap.closing:
-        if recap.talks or recap.sections:
-            blocks.append({"t": "HorizontalRule"})
-        blocks.extend(doc.markdown[recap.closing])
-    if recap.next_meeting:
-        blocks.append(header(2, text("Next meeting")))
-        sentence = text(meeting_sentence(recap.next_meeting))
-        url = recap.next_meeting.registration_url
-        if url:
-            sentence += [{"t": "Space"}, link(text("Register here"), url), {"t": "Str", "c": "."}]
-        blocks.append(para(sentence))
-    if recap.series:
-        blocks.extend(_series_blocks(doc))
-    if recap.related:
-        blocks.append(header(2, text("Related posts")))
-        blocks.append(bullet_list([{"t": "Plain", "c": [link(text(r.title), r.url)]}] for r in recap.related))
-    return blocks
-
-
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
@@ -314,7 +227,7 @@ def series_sentence(recap: Recap) -> str:
     return f"This is part {series.part} of the {count}-part series “{series.name}”."
 
 
-def _series_blocks(doc: RecapDocument) -> Iterator[Block]:
+def series_blocks(doc: RecapDocument) -> Iterator[Block]:
     yield para(text(series_sentence(doc.recap)))
     if doc.series_links:
         yield bullet_list(
@@ -327,7 +240,7 @@ def recording_link(recording: Recording, title: str) -> list[Block]:
     """Show a recording as a link with its length: what feed readers and plain Markdown get."""
     length = format_duration(recording)
     label = f"Watch the recording ({length})" if length else "Watch the recording"
-    return [para(link(text(f"▶ {label}"), recording.url))]
+    return [para(link(text(f"▶ {label}"), recording.watch_url))]
 
 
 _TEMPLATE_OPENERS = re.compile(r"\{(?=[{%])")

@@ -33,8 +33,8 @@ from pipeline.manifest import code_fingerprint
 from pipeline.model import Artifact, Person, Recap, Recording, Site
 from pipeline.normalize import Catalog
 from pipeline.pandoc import recall_or_make, stored_key, write_documents
+from pipeline.render.body import Style, body_blocks
 from pipeline.render.document import (
-    body_blocks,
     header,
     link,
     para,
@@ -164,7 +164,7 @@ def build_entries(wanted: set[str], recaps: Sequence[Recap], site: Site) -> list
     def write_bodies(recap_ids: list[str]) -> dict[str, str]:
         wanted_now = set(recap_ids)
         documents = prepare([recap for recap in chosen if recap.id in wanted_now], site, recaps)
-        written = write_documents([reader_blocks(doc.recap, body_blocks(doc, recording_with_thumbnail), site)
+        written = write_documents([reader_blocks(doc.recap, body_blocks(doc, FEED_STYLE), site)
                                    for doc in documents], "html", *HTML_OPTIONS)
         return {doc.recap.id: body for doc, body in zip(documents, written, strict=True)}
 
@@ -396,3 +396,8 @@ def _json_item(entry: Entry) -> dict[str, Any]:
 def _json_person(person: Person) -> dict[str, str]:
     """JSON Feed authors have a name, a URL and an avatar; no email."""
     return {"name": person.name, **({"url": person.url} if person.url else {})}
+
+
+FEED_STYLE = Style(recording=recording_with_thumbnail)
+"""Feed readers get stills linking to recordings and cards for embeds: they show no players
+and strip iframes and scripts anyway."""

@@ -35,14 +35,17 @@ from pipeline.manifest import code_fingerprint
 from pipeline.model import (
     Artifact,
     CallToAction,
+    Embed,
     NextMeeting,
     Person,
     Recap,
     Recording,
     Section,
     Site,
+    Takeaway,
     Talk,
     TalkLink,
+    clock_text,
 )
 from pipeline.normalize import Catalog
 from pipeline.pandoc import markdown_to, recall_or_make, stored_key
@@ -55,6 +58,7 @@ from pipeline.render.document import (
     meeting_sentence,
     meeting_times,
     person_label,
+    takeaway_texts,
 )
 from pipeline.render.structured_data import (
     embed_url,
@@ -174,7 +178,8 @@ def person_record(person: Person) -> Record:
     return {
         "key": person_key(person), "id": person.id, "name": person.name,
         "affiliation": person.affiliation, "role": person.role, "url": person.url,
-        "email": person.email, "label": person_label(person),
+        "email": person.email, "label": person_label(person), "bio": person.bio,
+        "links": {link.kind: link.url for link in person.links},
     }
 
 
@@ -191,7 +196,25 @@ def recording_record(recording: Recording | None) -> Record | None:
         "youtube_id": recording.youtube_id,
         "embed_url": embed_url(recording),
         "thumbnail_url": thumbnail_url(recording),
+        "description": recording.description,
+        "start_seconds": recording.start,
+        "watch_url": recording.watch_url,
+        "chapters": [{"at_seconds": chapter.at, "at": clock_text(chapter.at), "title": chapter.title,
+                      "url": recording.at(chapter.at)} for chapter in recording.chapters],
     }
+
+
+def recordings_records(recordings: Sequence[Recording]) -> list[Record]:
+    return [record for record in map(recording_record, recordings) if record is not None]
+
+
+def embed_record(embed: Embed) -> Record:
+    return {"kind": embed.kind, "url": embed.url, "title": embed.title, "text": embed.text}
+
+
+def takeaway_records(takeaways: Sequence[Takeaway], html: Html) -> list[Record]:
+    return [{"text": t.text, "html": html[t.text],
+             "points": [{"text": point, "html": html[point]} for point in t.points]} for t in takeaways]
 
 
 def recap_ref(recap: Recap, site: Site) -> Record:
@@ -209,7 +232,8 @@ def urls(recap: Recap, site: Site) -> Record:
         "pdf": routes.file_url(routes.pdf(recap)),
         "json": routes.file_url(routes.recap_json(recap)),
         "json_ld": routes.file_url(routes.json_ld(recap)),
-        "calendar": routes.file_url(routes.calendar(recap)) if recap.next_meeting else None,
+        "calendar": (routes.file_url(routes.calendar(recap))
+                     if recap.next_meeting and recap.next_meeting.timed else None),
         "cover": routes.image_url(recap, recap.cover) if recap.cover else None,
         "images": [routes.image_url(recap, image.name) for image in recap.images],
         "feeds": routes.feed_urls(routes.feed_folder("site")),
@@ -258,7 +282,17 @@ def series_record(recap: Recap, catalog: Catalog) -> Record | None:
 
 
 def meeting_record(recap: Recap, meeting: NextMeeting, site: Site) -> Record:
-    """Give the next meeting with its start in every display zone, as the page shows it."""
+    """Give the next meeting with its start in every display zone, as the page shows it;
+    a meeting known only by its day has a `date` and no start."""
+    if not meeting.timed:
+        assert meeting.day is not None
+        return {
+            "title": meeting.title, "name": meeting_name(meeting, site), "date": meeting.day.isoformat(),
+            "start": None, "end": None, "time_zone": None, "duration": None,
+            "online": meeting_online(recap), "registration_url": meeting.registration_url,
+            "display_zones": [], "times_text": meeting_times(meeting), "sentence": meeting_sentence(meeting),
+            "calendar_url": None,
+        }
     end = meeting_end(meeting)
     zones = []
     for zone in meeting.display_zones:
@@ -267,6 +301,7 @@ def meeting_record(recap: Recap, meeting: NextMeeting, site: Site) -> Record:
                       "clock": clock(local)})
     return {
         "title": meeting.title, "name": meeting_name(meeting, site),
+        "date": meeting_start(meeting).date().isoformat(),
         "start": meeting_start(meeting).isoformat(), "end": end.isoformat() if end else None,
         "time_zone": meeting.time_zone,
         "duration": iso_duration(meeting.duration) if meeting.duration else None,
@@ -288,24 +323,31 @@ def talk_record(talk: Talk, position: int, html: Html) -> Record:
         "position": position, "title": talk.title, "kind": talk.kind, "kind_label": TALK_KINDS[talk.kind],
         "track": talk.track, "speakers": [person_record(p) for p in talk.speakers],
         "summary": talk.summary, "summary_html": html[talk.summary],
-        "takeaways_intro": talk.takeaways_intro, "takeaways": list(talk.takeaways),
-        "takeaways_html": [html[takeaway] for takeaway in talk.takeaways],
-        "recording": recording_record(talk.recording), "links": [link_record(x) for x in talk.links],
+        "takeaways_intro": talk.takeaways_intro, "takeaways": [t.text for t in talk.takeaways],
+        "takeaways_html": [html[t.text] for t in talk.takeaways],
+        "takeaway_points": takeaway_records(talk.takeaways, html),
+        "recording": recording_record(talk.recording), "recordings": recordings_records(talk.recordings),
+        "links": [link_record(x) for x in talk.links], "embeds": [embed_record(e) for e in talk.embeds],
     }
 
 
-def section_record(section: Section, position: int, html: Html) -> Record:
+def section_record(section: Section, position: int, html: Html, recap: Recap) -> Record:
     return {
         "position": position, "kind": section.kind, "title": section.title,
         "body": section.body, "body_html": html[section.body],
-        "guests": [person_record(p) for p in section.guests],
+        "guests": [person_record(p) for p in section.guests], "label": section.label,
         "recording": recording_record(section.recording),
+        "recordings": recordings_records(section.recordings),
+        "takeaways": takeaway_records(section.takeaways, html),
+        "links": [link_record(x) for x in section.links], "embeds": [embed_record(e) for e in section.embeds],
+        "calls_to_action": [action_record(a, recap, html) for a in section.calls_to_action],
     }
 
 
 def action_record(action: CallToAction, recap: Recap, html: Html) -> Record:
     return {
         "title": action.title, "text": action.text, "text_html": html[action.text], "url": action.url,
+        "label": action.label,
         "expires": action.expires.isoformat() if action.expires else None,
         "shown": action.active_on(recap.date),
     }
@@ -332,8 +374,11 @@ def recap_export(recap: Recap, catalog: Catalog, html: Html) -> Record:
         },
         "intro": recap.intro, "intro_html": html[recap.intro] if recap.intro else None,
         "calls_to_action": [action_record(a, recap, html) for a in recap.calls_to_action],
-        "recording": recording_record(recap.recording),
-        "sections": [section_record(s, n, html) for n, s in enumerate(recap.sections, 1)],
+        "recording": recording_record(recap.recording), "recordings": recordings_records(recap.recordings),
+        "meeting": {"date": recap.meeting_date.isoformat() if recap.meeting_date else None,
+                    "hosts": [person_record(p) for p in recap.hosts]},
+        "order": list(recap.order),
+        "sections": [section_record(s, n, html, recap) for n, s in enumerate(recap.sections, 1)],
         "talks": [talk_record(t, n, html) for n, t in enumerate(recap.talks, 1)],
         "closing": recap.closing, "closing_html": html[recap.closing] if recap.closing else None,
         "next_meeting": meeting_record(recap, recap.next_meeting, site) if recap.next_meeting else None,
@@ -353,7 +398,8 @@ def index_entry(recap: Recap, site: Site) -> Record:
             "id": recap.series.id, "name": recap.series.name,
             "part": recap.series.part, "parts": recap.series.parts,
         },
-        "next_meeting_start": meeting_start(recap.next_meeting).isoformat() if recap.next_meeting else None,
+        "next_meeting_start": (meeting_start(recap.next_meeting).isoformat()
+                               if recap.next_meeting and recap.next_meeting.timed else None),
         "stats": stats(recap),
         "urls": urls(recap, site),
     }
@@ -420,7 +466,7 @@ def talk_fields(recaps: Iterable[Recap]) -> Iterator[str]:
     for recap in recaps:
         for talk in recap.talks:
             yield talk.summary
-            yield from talk.takeaways
+            yield from takeaway_texts(talk.takeaways)
 
 
 def talks_export(catalog: Catalog) -> Record:

@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipeline.model import Artifact, Person, Recap, Recording, Site
+from pipeline.model import Artifact, Embed, Person, Recap, Recording, Site, start_in_url
 from pipeline.normalize import Catalog
 from pipeline.pandoc import encode_document, write_encoded
+from pipeline.render.body import Style, body_blocks, embed_card
 from pipeline.render.document import (
     RecapDocument,
-    body_blocks,
     header,
     neutralize_templates,
     para,
@@ -55,21 +55,37 @@ _EMBED_MARK = f"RECAPEMBED{uuid.uuid4().hex}X"
 _EMBED_LINE = re.compile(rf"^{_EMBED_MARK}([0-9a-f]+)$", re.MULTILINE)
 
 
-def youtube_shortcode(recording: Recording, title: str) -> list[Block]:
-    """Embed YouTube recordings with Hugo's built-in shortcode; link anything else.
+def shortcode(call: str) -> list[Block]:
+    """Give a paragraph standing in for the Hugo shortcode `{{< call >}}`.
 
     The shortcode itself is put in after pandoc has written the post (see `_embed`): a
     marker paragraph stands in for it, so that the pass that breaks template syntax in
-    recap text cannot touch the pipeline's own embeds. No title argument: it would make
-    the line longer than linters allow, and Hugo names the frame without one.
+    recap text cannot touch the pipeline's own embeds.
     """
+    return [para({"t": "Str", "c": f"{_EMBED_MARK}{call.encode().hex()}"})]
+
+
+def youtube_shortcode(recording: Recording, title: str) -> list[Block]:
+    """Embed YouTube recordings with Hugo's built-in shortcode, from their start; link
+    anything else. No title argument: it would make the line longer than linters allow,
+    and Hugo names the frame without one."""
     video = recording.youtube_id
     if video is None:
         return recording_link(recording, title)
-    arguments = f'id="{video}"'
-    if recording.start:
-        arguments += f' start="{recording.start}"'
-    return [para({"t": "Str", "c": f"{_EMBED_MARK}{arguments.encode().hex()}"})]
+    start = f' start="{recording.start}"' if recording.start else ""
+    return shortcode(f'youtube id="{video}"{start}')
+
+
+def hugo_embed(embed: Embed) -> list[Block]:
+    """Embed X posts and YouTube videos with Hugo's shortcodes; show the rest as cards.
+
+    (Hugo's `x` shortcode asks X for the post while the site builds.)"""
+    post = embed.x_post if embed.kind in ("x", "twitter") else None
+    if post is not None:
+        return shortcode(f'x user="{post[0]}" id="{post[1]}"')
+    if embed.kind == "youtube":
+        return youtube_shortcode(Recording(embed.url, start=start_in_url(embed.url)), embed.title or "")
+    return embed_card(embed)
 
 
 _LIST_MARKER = re.compile(r"^( *\d+[.)]) {2,}(?=\S)")
@@ -90,8 +106,9 @@ def _one_space_after_markers(body: str) -> str:
 
 
 def _embed(body: str) -> str:
-    # The id matched [A-Za-z0-9_-]{11} and the start is a number, so nothing can break out.
-    return _EMBED_LINE.sub(lambda m: f"{{{{< youtube {bytes.fromhex(m[1]).decode()} >}}}}", body)
+    # What a marker carries was made here from checked parts (an 11-character video id, a
+    # number, an X user name and a numeric post id), so nothing can break out.
+    return _EMBED_LINE.sub(lambda m: f"{{{{< {bytes.fromhex(m[1]).decode()} >}}}}", body)
 
 
 @dataclass(frozen=True)
@@ -100,7 +117,7 @@ class Flavor:
 
     name: str
     front_matter: Callable[[Recap, Site], dict[str, Any] | None]
-    recording_style: Callable[[Recording, str], list[Block]]
+    style: Style
     neutralize: bool
 
 
@@ -231,9 +248,9 @@ def _no_front_matter(recap: Recap, site: Site) -> None:
 
 
 FLAVOR_TABLE = {
-    "hugo": Flavor("hugo", hugo_front_matter, youtube_shortcode, neutralize=True),
-    "jekyll": Flavor("jekyll", jekyll_front_matter, recording_link, neutralize=True),
-    "gfm": Flavor("gfm", _no_front_matter, recording_link, neutralize=False),
+    "hugo": Flavor("hugo", hugo_front_matter, Style(youtube_shortcode, hugo_embed), neutralize=True),
+    "jekyll": Flavor("jekyll", jekyll_front_matter, Style(), neutralize=True),
+    "gfm": Flavor("gfm", _no_front_matter, Style(), neutralize=False),
 }
 
 
@@ -268,7 +285,7 @@ def post_bodies(documents: Sequence[RecapDocument], flavor: Flavor, site: Site) 
     bodies = []
     for doc in documents:
         recap = doc.recap
-        blocks = body_blocks(doc, flavor.recording_style)
+        blocks = body_blocks(doc, flavor.style)
         if flavor.name == "gfm":
             blocks = _gfm_heading(recap) + blocks
         blocks = local_images(_label_code(blocks), routes.image_resolver(recap, absolute=False))

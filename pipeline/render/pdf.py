@@ -42,12 +42,29 @@ import typst
 
 from pipeline.errors import PipelineError
 from pipeline.images import EXTENSIONS, image_bytes
-from pipeline.model import Artifact, Event, NextMeeting, Person, Recap, Recording, Section, Site, Talk
+from pipeline.model import (
+    Artifact,
+    CallToAction,
+    Embed,
+    Event,
+    NextMeeting,
+    Person,
+    Recap,
+    Recording,
+    Section,
+    Site,
+    Takeaway,
+    Talk,
+    TalkLink,
+    clock_text,
+)
 from pipeline.normalize import Catalog
 from pipeline.pandoc import markdown_to
+from pipeline.render.body import DEFAULT_ACTION_LABEL, EMBED_SITES, meeting_line
 from pipeline.render.document import (
     LINK_KINDS,
     TALK_KINDS,
+    calendar_day,
     day,
     format_duration,
     markdown_fields,
@@ -258,6 +275,24 @@ def _language(site: Site) -> str:
 
 # --- the template's data ----------------------------------------------------------------
 
+def _takeaways(takeaways: Sequence[Takeaway], markup: Mapping[str, str]) -> list[str]:
+    """Give each takeaway's markup, its sub-points as a list under it (pandoc's markup
+    for each, so nothing from the source is written into markup here)."""
+    return [markup[t.text] + "".join(f"\n- {markup[point].strip()}" for point in t.points) for t in takeaways]
+
+
+def _more(recordings: Sequence[Recording], links: Sequence[TalkLink], embeds: Sequence[Embed]) -> list[Json]:
+    """Give the links a card prints besides its first recording's code: the links, the
+    embeds, the other recordings and every chapter, each with a short printed URL."""
+    items = [(link.title or LINK_KINDS[link.kind], link.url) for link in links]
+    items += [(embed.title or EMBED_SITES[embed.kind], embed.url) for embed in embeds]
+    for index, recording in enumerate(recordings):
+        if index:
+            items.append((f"Recording, part {index + 1}", recording.watch_url))
+        items += [(f"{clock_text(c.at)} {c.title}", recording.at(c.at)) for c in recording.chapters]
+    return [{"label": label, "url": url, "display": short_url(url)} for label, url in items]
+
+
 def _talk(talk: Talk, markup: Mapping[str, str]) -> Json:
     return {
         "title": talk.title,
@@ -265,29 +300,42 @@ def _talk(talk: Talk, markup: Mapping[str, str]) -> Json:
         "speakers": [_person(speaker) for speaker in talk.speakers],
         "summary_typst": markup[talk.summary],
         "takeaways_intro": talk.takeaways_intro or "Takeaways:",
-        "takeaways_typst": [markup[takeaway] for takeaway in talk.takeaways],
-        "links": [{"label": link.title or LINK_KINDS[link.kind], "url": link.url,
-                   "display": short_url(link.url)} for link in talk.links],
+        "takeaways_typst": _takeaways(talk.takeaways, markup),
+        "links": _more(talk.recordings, talk.links, talk.embeds),
         "recording": _recording(talk.recording),
     }
 
 
-def _section(section: Section, markup: Mapping[str, str]) -> Json:
+def _section(section: Section, markup: Mapping[str, str], recap_date: date) -> Json:
     return {
         "title": section.title,
+        "label": section.label,
         "guests": [_person(guest) for guest in section.guests],
         "body_typst": markup[section.body],
+        "takeaways_typst": _takeaways(section.takeaways, markup),
+        "links": _more(section.recordings, section.links, section.embeds),
+        "actions": [_action(action, markup) for action in section.calls_to_action
+                    if action.active_on(recap_date)],
         "recording": _recording(section.recording),
     }
+
+
+def _action(action: CallToAction, markup: Mapping[str, str]) -> Json:
+    return {"title": action.title, "text_typst": markup[action.text], "link": _target(action.url),
+            "label": action.label or DEFAULT_ACTION_LABEL}
 
 
 def _next_meeting(meeting: NextMeeting | None) -> Json | None:
     if meeting is None:
         return None
-    first = meeting.start.astimezone(ZoneInfo(meeting.display_zones[0].zone))
+    if meeting.start is None:
+        assert meeting.day is not None
+        shown = calendar_day(meeting.day)
+    else:
+        shown = day(meeting.start.astimezone(ZoneInfo(meeting.display_zones[0].zone)))
     return {
         "title": meeting.title or "The next meeting",
-        "day": day(first),
+        "day": shown,
         "times": meeting_times(meeting),
         "duration": _length(meeting.duration) if meeting.duration else None,
         "registration": _target(meeting.registration_url) if meeting.registration_url else None,
@@ -318,7 +366,8 @@ def _header(recap: Recap, site: Site) -> Json:
         if recap.series else None,
         "title": recap.title,
         "event": None if event is None else {"name": event.name, "details": details},
-        "byline": f"Published {_long_date(recap.date)} · by {authors}",
+        "byline": " · ".join(filter(None, (f"Published {_long_date(recap.date)}", f"by {authors}",
+                                             meeting_line(recap)))),
         "authors": [person.name for person in recap.authors],
         "summary": recap.summary,
         "tags": list(recap.tags),
@@ -338,12 +387,10 @@ def template_data(recap: Recap, site: Site, markup: Mapping[str, str]) -> Json:
     return {
         **_header(recap, site),
         "intro_typst": markup[recap.intro] if recap.intro else None,
-        "actions": [
-            {"title": action.title, "text_typst": markup[action.text], "link": _target(action.url)}
-            for action in recap.calls_to_action if action.active_on(recap.date)
-        ],
+        "actions": [_action(action, markup) for action in recap.calls_to_action
+                    if action.active_on(recap.date)],
         "recording": _recording(recap.recording),
-        "sections": [_section(section, markup) for section in recap.sections],
+        "sections": [_section(section, markup, recap.date) for section in recap.sections],
         "talks_heading": "The talks" if recap.kind == "conference" else "Talks",
         "talks": [_talk(talk, markup) for talk in recap.talks],
         "closing_typst": markup[recap.closing] if recap.closing else None,

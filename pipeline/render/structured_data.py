@@ -75,11 +75,14 @@ def meeting_name(meeting: NextMeeting, site: Site) -> str:
 
 def meeting_start(meeting: NextMeeting) -> datetime:
     """Give the start in the organiser's zone (the offset in force there at that moment)."""
+    assert meeting.start is not None and meeting.time_zone is not None, "a timed meeting"
     return meeting.start.astimezone(ZoneInfo(meeting.time_zone))
 
 
 def meeting_end(meeting: NextMeeting) -> datetime | None:
-    return None if meeting.duration is None else meeting_start(meeting) + meeting.duration
+    if meeting.duration is None or not meeting.timed:
+        return None
+    return meeting_start(meeting) + meeting.duration
 
 
 def meeting_online(recap: Recap) -> bool | None:
@@ -101,13 +104,17 @@ def plain_text(markdown: str) -> str:
 
 
 def short_description(markdown: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """Give the first sentence of Markdown prose as plain text, at most `limit` characters
-    (cut at a word, with an ellipsis, when the sentence is longer)."""
+    """Give the first sentence of Markdown prose as plain text, at most `limit` characters:
+    a longer sentence is cut after its last clause that fits (at a comma, colon or
+    semicolon), else at a word, with an ellipsis."""
     text = plain_text(markdown)
     sentence = _SENTENCE_END.split(text, maxsplit=1)[0]
     if len(sentence) <= limit:
         return sentence
-    return sentence[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    head = sentence[: limit - 1]
+    clause = max(head.rfind(", "), head.rfind("; "), head.rfind(": "))
+    cut = head[:clause] if clause >= limit // 3 else head.rsplit(" ", 1)[0]
+    return cut.rstrip(",;: ") + "…"
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
@@ -176,7 +183,8 @@ def meeting_node(recap: Recap, meeting: NextMeeting, site: Site) -> JsonLd:
         "@type": "Event",
         "@id": f"{Routes(site).post_url(recap)}#next-meeting",
         "name": meeting_name(meeting, site),
-        "startDate": meeting_start(meeting).isoformat(),
+        # A day alone is a valid schema.org Date when the time is not known yet.
+        "startDate": meeting_start(meeting).isoformat() if meeting.timed else str(meeting.day),
         "eventStatus": f"{SCHEMA_ORG}/EventScheduled",
         "organizer": {"@type": "Organization", "name": site.community or site.title, "url": site.base_url},
     }
