@@ -99,10 +99,22 @@ def _markdown_fields(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
         yield ("calls_to_action", index, "text"), action["text"]
     for index, section in enumerate(data.get("sections", [])):
         yield ("sections", index, "body"), section["body"]
+        yield from _takeaways(("sections", index), section)
+        for number, action in enumerate(section.get("calls_to_action", [])):
+            yield ("sections", index, "calls_to_action", number, "text"), action["text"]
     for index, talk in enumerate(data.get("talks", [])):
         yield ("talks", index, "summary"), talk["summary"]
-        for number, takeaway in enumerate(talk.get("takeaways", [])):
-            yield ("talks", index, "takeaways", number), takeaway
+        yield from _takeaways(("talks", index), talk)
+
+
+def _takeaways(path: JsonPath, part: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
+    for number, takeaway in enumerate(part.get("takeaways", [])):
+        if isinstance(takeaway, str):
+            yield (*path, "takeaways", number), takeaway
+        else:
+            yield (*path, "takeaways", number, "text"), takeaway["text"]
+            for point, text in enumerate(takeaway["points"]):
+                yield (*path, "takeaways", number, "points", point), text
 
 
 def reference_problems(doc: SourceDoc, images: tuple[Image, ...]) -> list[Problem]:

@@ -305,6 +305,14 @@ def time_problems(doc: SourceDoc) -> list[Problem]:
     return problems
 
 
+def kind_problems(doc: SourceDoc) -> list[Problem]:
+    """Check what a kind of recap may hold: a review is sections only."""
+    if doc.data["kind"] == "review" and "talks" in doc.data:
+        return [_problem(doc, ("talks",), "a review has sections, not talks",
+                         "write each theme as a section, or make the recap a conference recap")]
+    return []
+
+
 def site_problems(recaps: list[SourceDoc], site_doc: SourceDoc | None) -> list[Problem]:
     """Check the rules that need the site's settings: permalinks, unique URLs, params."""
     if site_doc is None:
@@ -347,5 +355,6 @@ def validate_sources(sources: ContentSources) -> ValidationReport:
     problems.extend(site_problems(valid_recaps, valid["site"]))
     for doc in valid_recaps:
         problems.extend(time_problems(doc))
+        problems.extend(kind_problems(doc))
         problems.extend(image_references(doc, sources.images.get(doc.file, ())))
     return ValidationReport(tuple(sorted(set(problems))), sources.files_read)
