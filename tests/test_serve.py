@@ -1,54 +1,303 @@
-"""The preview server: an index of every recap's outputs, rebuilt when content changes."""
+"""The preview: what a maintainer sees in the browser, how it follows edits, and how it stops."""
 
 from __future__ import annotations
 
+import html
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
 import time
-import urllib.request
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from pipeline.build import BuildOptions
+from pipeline.load import load_content
+from pipeline.normalize import normalize
 from pipeline.serve import HOST, Preview
 
+ROOT = Path(__file__).resolve().parent.parent
+SEED = "2021-06-17-linkerd-at-kubecon-eu"
+SEED_PAGE = f"/recaps/{SEED}/"
 
-def fetch(port: int, path: str) -> str:
-    with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=10) as response:
-        return response.read().decode("utf-8")
 
-
-def test_the_preview_lists_outputs_and_rebuilds_on_change(seed_content, tmp_path):
-    options = BuildOptions(seed_content, tmp_path / "dist", datetime(2030, 1, 1, tzinfo=UTC), jobs=1)
-    preview = Preview(options, port=0, interval=0.1)
-    server = preview.start()
+def get(port: int, path: str, host: str | None = None) -> tuple[int, str, str]:
+    """GET `path` exactly as written (no client-side normalising); give status, type and text."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
     try:
-        port = server.server_address[1]
-        index = fetch(port, "/")
-        assert "Linkerd at KubeCon EU" in index
-        post = "hugo/content/blog/2021/0617-linkerd-at-kubecon-eu/index.md"
-        outputs = ("pdf/linkerd-at-kubecon-eu.pdf", "feeds/atom.xml",
-                   "json/recaps/linkerd-at-kubecon-eu.json")
-        for path in (*outputs, post):
-            assert f'href="/{path}"' in index
-        assert "## Why the future of the cloud" in fetch(port, f"/{post}")
-        source = seed_content / "recaps" / "2021-06-17-linkerd-at-kubecon-eu.yaml"
-        source.write_text(source.read_text(encoding="utf-8").replace(
-            'title: "Linkerd at KubeCon EU"', 'title: "Linkerd at KubeCon Europe"'), encoding="utf-8")
-        deadline = time.monotonic() + 30
-        while "Linkerd at KubeCon Europe" not in fetch(port, "/") and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert "Linkerd at KubeCon Europe" in fetch(port, "/")
-        assert preview.builds == 2
+        connection.putrequest("GET", path, skip_host=True)
+        connection.putheader("Host", host or f"{HOST}:{port}")
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        return response.status, response.getheader("Content-Type") or "", body
     finally:
-        preview.stop(server)
+        connection.close()
 
 
-def test_a_broken_edit_keeps_the_last_good_preview(seed_content, tmp_path, capsys):
+def page_text(port: int, path: str) -> str:
+    status, _, body = get(port, path)
+    assert status == 200, body
+    return html.unescape(body)
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return check()
+
+
+def talk_titles(content: Path) -> list[str]:
+    (recap,) = normalize(load_content(content)).recaps
+    return [talk.title for talk in recap.talks]
+
+
+@pytest.fixture
+def preview(seed_content: Path, tmp_path: Path) -> Iterator[Preview]:
+    """A preview of a copy of the shipped content on a free port, watching every 0.1 s."""
+    options = BuildOptions(seed_content, tmp_path / "dist", datetime(2030, 1, 1, tzinfo=UTC), jobs=1,
+                           cache_dir=tmp_path / "cache")
+    running = Preview(options, port=0, interval=0.1)
+    running.start()
+    yield running
+    running.stop()
+
+
+def port_of(preview: Preview) -> int:
+    assert preview.server is not None
+    return int(preview.server.server_address[1])
+
+
+def break_the_seed(content: Path) -> Callable[[], None]:
+    """Make the seed's kind invalid; give the function that puts it back."""
+    source = content / "recaps" / f"{SEED}.yaml"
+    good = source.read_text(encoding="utf-8")
+    source.write_text(good.replace('kind: "conference"', 'kind: "conferense"', 1), encoding="utf-8")
+    return lambda: source.write_text(good, encoding="utf-8")
+
+
+def test_the_index_lists_recaps_with_date_state_and_formats(preview):
+    index = page_text(port_of(preview), "/")
+    row = re.search(r"<tr><td><a href='([^']+)'>Linkerd at KubeCon EU</a></td>(.*?)</tr>", index)
+    assert row is not None, index
+    assert row.group(1) == SEED_PAGE
+    assert "2021-06-17" in row.group(2) and "published" in row.group(2)
+    for format_name in ("markdown", "pdf", "feeds", "json", "calendar"):
+        assert format_name in row.group(2)
+    assert "index.md" not in index  # recaps, not file paths
+
+
+def test_the_post_page_shows_the_post_its_handout_feed_entry_and_files(preview):
+    port = port_of(preview)
+    post = page_text(port, SEED_PAGE)
+    titles = talk_titles(preview.options.content_dir)
+    assert len(titles) == 11
+    article = post.split("<article class='post'>", 1)[1].split("</article>", 1)[0]
+    for title in titles:
+        assert f">{title}</h2>" in article
+    handout = re.search(r"<iframe class='pdf' src='(/dist/[^']+\.pdf)'", post)
+    assert handout is not None
+    status, kind, body = get(port, handout.group(1))
+    assert (status, kind, body[:5]) == (200, "application/pdf", "%PDF-")
+    assert "<div class='entry'>" in post and "Carried by feeds/ (" in post
+    for suffix in (".json", ".jsonld", ".ics"):
+        link = re.search(rf"href='(/dist/[^']+{re.escape(suffix)})'", post)
+        assert link is not None, suffix
+        assert get(port, link.group(1))[0] == 200
+
+
+def test_a_validation_error_replaces_the_page_and_goes_away_when_fixed(preview):
+    port, content = port_of(preview), preview.options.content_dir
+    titles = talk_titles(content)
+    repair = break_the_seed(content)
+    started = time.monotonic()
+    assert wait_for(lambda: "The last build failed" in page_text(port, SEED_PAGE), 5)
+    assert time.monotonic() - started < 5
+    broken = page_text(port, SEED_PAGE)
+    located = rf"recaps/{SEED}\.yaml:3:\d+</code> <strong>kind</strong>: \"conferense\" is not"
+    assert re.search(located, broken)
+    assert titles[0] not in broken  # the stale page is not shown
+    assert "The last build failed" in page_text(port, "/")
+    repair()
+    assert wait_for(lambda: "The last build failed" not in page_text(port, SEED_PAGE), 5)
+    assert all(title in page_text(port, SEED_PAGE) for title in titles)
+
+
+def test_pages_reload_by_themselves_after_each_build(preview):
+    port = port_of(preview)
+    generation = preview.generation
+    assert f'const generation = "{generation}"' in page_text(port, "/")
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    connection.request("GET", "/_events")
+    response = connection.getresponse()
+    assert response.getheader("Content-Type") == "text/event-stream"
+
+    def next_data() -> str:
+        while not (line := response.readline().decode()).startswith("data: "):
+            pass
+        return line.removeprefix("data: ").strip()
+
+    assert next_data() == str(generation)
+    break_the_seed(preview.options.content_dir)
+    assert next_data() == str(generation + 1)
+    connection.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/dist/../../secret.txt", "/dist/%2e%2e/%2e%2e/secret.txt", "/dist/..%2f..%2fsecret.txt",
+    "/dist/%2fetc%2fpasswd", "/dist/..\\..\\secret.txt", "/dist/outside/secret.txt", "/site/../secret.txt",
+    "/dist/.recap-manifest.json",
+])
+def test_paths_outside_the_output_folder_are_refused(preview, tmp_path, path):
+    (tmp_path / "secret.txt").write_text("TOP SECRET", encoding="utf-8")
+    (preview.options.out_dir / "outside").symlink_to(tmp_path)
+    status, _, body = get(port_of(preview), path)
+    assert status in (403, 404)
+    assert "TOP SECRET" not in body
+
+
+def test_requests_for_another_host_name_are_refused(preview):
+    assert get(port_of(preview), "/", host="evil.example")[0] == 403
+    assert get(port_of(preview), "/", host=f"localhost:{port_of(preview)}")[0] == 200
+
+
+# --- the command as a maintainer runs it ----------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    """Say whether a new server could listen on `port` now (as `invoke serve` binds it)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+def descendants(pid: int) -> set[int]:
+    """Give every living process below `pid` (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.name)] = int(fields[1])
+        except (ValueError, OSError, IndexError):
+            continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc to list processes")
+@pytest.mark.parametrize("stop", ["SIGTERM to invoke", "Ctrl-C"])
+def test_stopping_invoke_serve_stops_everything_it_started(seed_content, tmp_path, stop):
+    port = free_port()
+    command = [sys.executable, "-m", "invoke", "--search-root", str(ROOT), "serve", "--port", str(port),
+               "--content", str(seed_content), "--out", str(tmp_path / "dist")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert wait_for(lambda: not port_is_free(port), 60)
+        assert wait_for(lambda: get(port, "/")[0] == 200 and "Linkerd at KubeCon EU" in get(port, "/")[2], 60)
+        started = descendants(process.pid) | {process.pid}
+        if stop == "Ctrl-C":
+            os.killpg(process.pid, signal.SIGINT)  # what a terminal sends to the foreground group
+        else:
+            process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        assert wait_for(lambda: port_is_free(port), 5)
+        assert not {pid for pid in started if Path(f"/proc/{pid}").exists()}
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# --- through a real browser and a real Hugo site ------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+def browser_dom(url: str, profile: Path) -> str:
+    """Load `url` in headless Chromium; give the DOM after the page loaded."""
+    assert CHROMIUM is not None
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"]
+    result = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=90)
+    return html.unescape(result.stdout)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine")
+def test_a_real_browser_shows_the_seed_and_an_injected_error(preview, tmp_path):
+    port, content = port_of(preview), preview.options.content_dir
+    base = f"http://{HOST}:{port}"
+    assert "Linkerd at KubeCon EU" in browser_dom(f"{base}/", tmp_path / "profile")
+    post = browser_dom(f"{base}{SEED_PAGE}", tmp_path / "profile")
+    assert all(title in post for title in talk_titles(content))
+    repair = break_the_seed(content)
+    assert wait_for(lambda: "The last build failed" in page_text(port, "/"), 5)
+    broken = browser_dom(f"{base}{SEED_PAGE}", tmp_path / "profile")
+    assert f"recaps/{SEED}.yaml:3:" in broken and '"conferense" is not' in broken
+    repair()
+    assert wait_for(lambda: "The last build failed" not in page_text(port, "/"), 5)
+    assert "The last build failed" not in browser_dom(f"{base}{SEED_PAGE}", tmp_path / "profile")
+
+
+HUGO_LAYOUT = """<!doctype html><html><body><p>rendered by the test site</p><h1>{{ .Title }}</h1>
+{{ .Content }}</body></html>
+"""
+
+
+def make_hugo_site(folder: Path) -> Path:
+    """A tiny Hugo site whose own config folder sets mounts (which the preview must not lose)."""
+    (folder / "layouts" / "_default").mkdir(parents=True)
+    (folder / "layouts" / "_default" / "single.html").write_text(HUGO_LAYOUT, encoding="utf-8")
+    (folder / "layouts" / "_default" / "list.html").write_text("<p>list</p>", encoding="utf-8")
+    (folder / "content").mkdir()
+    (folder / "config" / "_default").mkdir(parents=True)
+    (folder / "config" / "_default" / "hugo.toml").write_text(
+        'baseURL = "https://example.org/"\ntitle = "Test site"\n'
+        'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n', encoding="utf-8")
+    (folder / "config" / "_default" / "module.toml").write_text(
+        '[[mounts]]\nsource = "content"\ntarget = "content"\n'
+        '[[mounts]]\nsource = "layouts"\ntarget = "layouts"\n', encoding="utf-8")
+    return folder
+
+
+@pytest.mark.skipif(shutil.which("hugo") is None, reason="Hugo is not installed")
+def test_with_a_hugo_site_the_post_is_rendered_through_it(seed_content, tmp_path):
+    site = make_hugo_site(tmp_path / "site")
     options = BuildOptions(seed_content, tmp_path / "dist", datetime(2030, 1, 1, tzinfo=UTC), jobs=1)
-    preview = Preview(options, port=0, interval=0.1)
-    assert preview.rebuild()
-    good = preview.front_page()
-    source = seed_content / "recaps" / "2021-06-17-linkerd-at-kubecon-eu.yaml"
-    source.write_text(source.read_text(encoding="utf-8").replace('kind: "conference"', 'kind: "party"'),
-                      encoding="utf-8")
-    assert not preview.rebuild()
-    assert preview.front_page() == good
-    assert '"party" is not an allowed kind of recap' in capsys.readouterr().err
+    preview = Preview(options, port=0, interval=0.1, hugo_site=site)
+    preview.start()
+    try:
+        port = port_of(preview)
+        page = page_text(port, SEED_PAGE)
+        frame = re.search(r"<iframe class='site' src='(/site/[^']+)'", page)
+        assert frame is not None, page
+        rendered = page_text(port, frame.group(1))
+        assert "rendered by the test site" in rendered
+        assert all(title in rendered for title in talk_titles(seed_content))
+        assert not list(site.rglob("*.json"))  # the site itself is left alone
+    finally:
+        preview.stop()
