@@ -348,13 +348,29 @@ def make_hugo_site(folder: Path) -> Path:
     return folder
 
 
-@pytest.mark.skipif(shutil.which("hugo") is None, reason="Hugo is not installed")
-def test_with_a_hugo_site_the_post_is_rendered_through_it(seed_content, tmp_path):
-    site = make_hugo_site(tmp_path / "site")
-    options = BuildOptions(seed_content, tmp_path / "dist", datetime(2030, 1, 1, tzinfo=UTC), jobs=1)
-    preview = Preview(options, port=0, interval=0.1, hugo_site=site)
-    preview.start()
+HUGO = pytest.mark.skipif(shutil.which("hugo") is None, reason="Hugo is not installed")
+
+
+@contextlib.contextmanager
+def hugo_preview(content: Path, out: Path, site: Path | None) -> Iterator[Preview]:
+    options = BuildOptions(content, out, datetime(2030, 1, 1, tzinfo=UTC), jobs=1)
+    running = Preview(options, port=0, interval=0.1, hugo_site=site)
+    running.start()
     try:
+        yield running
+    finally:
+        running.stop()
+
+
+@HUGO
+@pytest.mark.parametrize("named_by", ["--hugo-site", "site.yaml"])
+def test_with_a_hugo_site_the_post_is_rendered_through_it(seed_content, tmp_path, named_by):
+    site = make_hugo_site(tmp_path / "site")
+    if named_by == "site.yaml":
+        with (seed_content / "site.yaml").open("a", encoding="utf-8") as settings:
+            settings.write('preview:\n  hugo_site: "../site"\n')
+    given = site if named_by == "--hugo-site" else None
+    with hugo_preview(seed_content, tmp_path / "dist", given) as preview:
         port = port_of(preview)
         page = page_text(port, SEED_PAGE)
         frame = re.search(r"<iframe class='site' src='(/site/[^']+)'", page)
@@ -362,6 +378,14 @@ def test_with_a_hugo_site_the_post_is_rendered_through_it(seed_content, tmp_path
         rendered = page_text(port, frame.group(1))
         assert "rendered by the test site" in rendered
         assert all(title in rendered for title in talk_titles(seed_content))
-        assert not list(site.rglob("*.json"))  # the site itself is left alone
-    finally:
-        preview.stop()
+        assert sorted(p.name for p in site.rglob("*") if p.is_file()) == [
+            "hugo.toml", "list.html", "module.toml", "single.html"]  # the site itself is left alone
+
+
+@HUGO
+def test_a_hugo_error_shows_in_the_browser(seed_content, tmp_path):
+    site = make_hugo_site(tmp_path / "site")
+    (site / "layouts" / "_default" / "single.html").write_text("{{ .Title ", encoding="utf-8")
+    with hugo_preview(seed_content, tmp_path / "dist", site) as preview:
+        page = page_text(port_of(preview), SEED_PAGE)
+        assert "The last build failed" in page and "hugo:" in page and "single.html" in page

@@ -71,12 +71,14 @@ class HugoSite:
         return self.work / "public"
 
     def _run(self, *args: str) -> str:
-        """Run Hugo on the site; give its stdout. Only one Hugo runs at a time, and `stop` ends it."""
+        """Run Hugo on the site, writing nothing into it; give its stdout. Only one Hugo runs at
+        a time, and `stop` ends it."""
         with self.lock:
             if self.stopped:
                 raise HugoError("the preview is stopping")
-            self.running = subprocess.Popen([self.binary, *args, "--source", str(self.folder)],
-                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            command = [self.binary, *args, "--source", str(self.folder), "--noBuildLock"]
+            self.running = subprocess.Popen(command, text=True,
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             out, err = self.running.communicate(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -99,6 +101,7 @@ class HugoSite:
             mounts.append({"source": str(folder.resolve()), "target": folder.name})
         module["mounts"] = mounts
         config["baseurl"] = base_url
+        config["resourcedir"] = str(self.work / "resources")  # Hugo writes there; not into the site
         path = self.work / "preview-config.json"
         (self.work / "no-config").mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(config), encoding="utf-8")
@@ -111,7 +114,7 @@ class HugoSite:
         flags = ("--config", str(config), "--configDir", str(self.work / "no-config"))
         extra = ("--buildDrafts", "--buildFuture") if drafts else ()
         self._run("build", *flags, *extra, "--destination", str(self.public), "--cleanDestinationDir",
-                  "--quiet", "--noBuildLock")
+                  "--logLevel", "error")  # --quiet would hide the errors too
         listing = self._run("list", "all", *flags)
         pages = {}
         for row in csv.DictReader(io.StringIO(listing)):
