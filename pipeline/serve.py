@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 from pipeline.build import BuildOptions, build, build_time, publishable_catalog
 from pipeline.errors import PipelineError
 from pipeline.load import ContentSources, load_content
-from pipeline.model import Problem
+from pipeline.model import Problem, Recap
 from pipeline.normalize import Catalog, normalize
 from pipeline.preview import pages
 from pipeline.preview.hugo import HugoError, HugoSite, check_site
@@ -105,16 +105,22 @@ class Preview:
     problems: tuple[Problem, ...] = ()
     failures: tuple[str, ...] = ()
     published: Catalog | None = None
+    """What the last good build published: the catalog post bodies are made from."""
     bodies: dict[str, str] = field(default_factory=dict)
-    """Recap id -> its post body, made on first view after each build."""
+    """Recap id -> its post body, made on first view after each good build."""
     hugo: HugoSite | None = None
     server: ThreadingHTTPServer | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    """Held by a build and by what reads its results: pandoc's conversion store is process-wide."""
+    """Held by a build, and while a post body is made: pandoc's conversion store is process-wide."""
     changed: threading.Condition = field(default_factory=threading.Condition)
+    """Guards what the pages show (quick to read while a build runs); notified after each build."""
     work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="recap-preview-")))
     threads: list[threading.Thread] = field(default_factory=list)
+
+    @property
+    def watched(self) -> tuple[Path, ...]:
+        return (self.options.content_dir, SCHEMAS, TEMPLATES)
 
     @property
     def base_url(self) -> str:
@@ -135,7 +141,8 @@ class Preview:
         return ok
 
     def _failed(self, problems: Iterable[Problem], failures: Iterable[str]) -> bool:
-        self.problems, self.failures = tuple(problems), tuple(failures)
+        with self.changed:
+            self.problems, self.failures = tuple(problems), tuple(failures)
         for failure in self.failures:
             print(f"error: {failure}", file=sys.stderr)
         print("the browser shows the problems until a build succeeds", file=sys.stderr)
@@ -152,48 +159,55 @@ class Preview:
             TextReporter(sys.stderr).report(result.report)
             return self._failed(result.report.problems, ())
         try:
-            self.snapshot = self._take_snapshot(now)
+            snapshot, published = self._take_snapshot(now)
         except (HugoError, PipelineError) as error:
             return self._failed((), [f"hugo: {error}" if isinstance(error, HugoError) else str(error)])
-        self.problems, self.failures, self.bodies = (), (), {}
+        with self.changed:
+            self.snapshot, self.published, self.bodies = snapshot, published, {}
+            self.problems, self.failures = (), ()
         return True
 
-    def _take_snapshot(self, now: datetime) -> Snapshot:
+    def _take_snapshot(self, now: datetime) -> tuple[Snapshot, Catalog]:
+        """Give what the pages show after a good build, and the catalog it published."""
         sources = load_content(self.options.content_dir)
         everything = normalize(sources)
-        self.published = publishable_catalog(everything, replace(self.options, now=now))
+        published = publishable_catalog(everything, replace(self.options, now=now))
         site_pages: dict[Path, str] = {}
         folder = self.hugo_site or configured_site(sources, self.options.content_dir)
         if folder is not None:
             if self.hugo is None or self.hugo.folder != check_site(folder):
                 self.hugo = HugoSite(check_site(folder), self.work)
             outputs = outputs_by_recap(self.options.out_dir)
-            posts = [path for recap in self.published.recaps
+            posts = [path for recap in published.recaps
                      for path in outputs.get(recap.id, {}).get("markdown", ())]
             overlay = self.options.out_dir / PurePosixPath(posts[0]).parts[0] if posts else self.work / "none"
             site_pages = self.hugo.build(overlay, self.base_url + "site/", self.options.drafts)
-        return take_snapshot(everything, self.options.out_dir, now, site_pages)
+        return take_snapshot(everything, self.options.out_dir, now, site_pages), published
 
     def page(self, path: str, nonce: str) -> tuple[int, bytes]:
         """Give the status and HTML of a preview page."""
-        with self.lock:
+        with self.changed:
             generation, snapshot = self.generation, self.snapshot
-            if self.problems or self.failures:
-                return 200, pages.problems_page(self.problems, self.failures, generation, nonce)
-            if snapshot is None:
-                return 200, pages.message_page("Building", "The first build is running.", generation, nonce)
-            if path in ("/", "/index.html"):
-                return 200, pages.index_page(snapshot, generation, nonce)
-            key = path.removeprefix("/recaps/").rstrip("/")
-            view = snapshot.view(unquote(key)) if path.startswith("/recaps/") else None
-            if view is None:
-                return 404, pages.message_page("Not found", f"Nothing here: {path}", generation, nonce)
-            body = None
-            if view.built and view.site_page is None:
-                if view.recap.id not in self.bodies and self.published is not None:
-                    self.bodies[view.recap.id] = post_body(self.published, view.recap, self.options.cache_dir)
-                body = self.bodies.get(view.recap.id)
-            return 200, pages.recap_page(view, body, generation, nonce)
+            problems, failures = self.problems, self.failures
+        if problems or failures:
+            return 200, pages.problems_page(problems, failures, generation, nonce)
+        if snapshot is None:
+            return 200, pages.message_page("Building", "The first build is running.", generation, nonce)
+        if path in ("/", "/index.html"):
+            return 200, pages.index_page(snapshot, generation, nonce)
+        key = path.removeprefix("/recaps/").rstrip("/")
+        view = snapshot.view(unquote(key)) if path.startswith("/recaps/") else None
+        if view is None:
+            return 404, pages.message_page("Not found", f"Nothing here: {path}", generation, nonce)
+        body = self.post_body(view.recap) if view.built and view.site_page is None else None
+        return 200, pages.recap_page(view, body, generation, nonce)
+
+    def post_body(self, recap: Recap) -> str | None:
+        """Give the recap's post body as the last good build published it (made once per build)."""
+        with self.lock:  # waits for a running build, which may replace what is shown
+            if recap.id not in self.bodies and self.published is not None:
+                self.bodies[recap.id] = post_body(self.published, recap, self.options.cache_dir)
+            return self.bodies.get(recap.id)
 
     def stream_events(self, handler: BaseHTTPRequestHandler) -> None:
         """Send the build generation now and after every build, until the client or the server leaves."""
@@ -215,13 +229,11 @@ class Preview:
         except (BrokenPipeError, ConnectionResetError):
             return
 
-    def watch(self) -> None:
-        """Rebuild on every change until stopped; an exception is logged and watching goes on."""
-        folders = (self.options.content_dir, SCHEMAS, TEMPLATES)
-        seen = watched_files(folders)
+    def watch(self, seen: dict[Path, int]) -> None:
+        """Rebuild on every change from `seen` until stopped; an exception is logged and watching goes on."""
         while not self.stopping.wait(self.interval):
             try:
-                now = watched_files(folders)
+                now = watched_files(self.watched)
                 if now != seen:
                     seen = now
                     print("change detected: rebuilding", file=sys.stderr)
@@ -233,9 +245,10 @@ class Preview:
         """Open the port, build once, then serve and watch in background threads; give the server."""
         handler = type("Handler", (PreviewHandler,), {"preview": self})
         self.server = ThreadingHTTPServer((self.host, self.port), handler)
-        self.rebuild()
-        for target in (self.server.serve_forever, self.watch):
-            thread = threading.Thread(target=target, daemon=True)
+        seen = watched_files(self.watched)  # taken before it, an edit during
+        self.rebuild()  # the first build is a change
+        for target, args in ((self.server.serve_forever, ()), (self.watch, (seen,))):
+            thread = threading.Thread(target=target, args=args, daemon=True)
             thread.start()
             self.threads.append(thread)
         return self.server

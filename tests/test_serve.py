@@ -132,7 +132,7 @@ def test_a_validation_error_replaces_the_page_and_goes_away_when_fixed(preview):
     assert titles[0] not in broken  # the stale page is not shown
     assert "The last build failed" in page_text(port, "/")
     repair()
-    assert wait_for(lambda: "The last build failed" not in page_text(port, SEED_PAGE), 5)
+    assert wait_for(lambda: "The last build failed" not in page_text(port, SEED_PAGE), 30)
     assert all(title in page_text(port, SEED_PAGE) for title in titles)
 
 
@@ -322,7 +322,7 @@ def test_an_open_browser_page_shows_an_error_within_seconds_and_recovers(preview
         assert f"recaps/{SEED}.yaml:3:" in shown and '"conferense" is not' in shown
         assert titles[0] not in shown
         repair()
-        assert wait_for(lambda: all(title in browser.text() for title in titles), 5)
+        assert wait_for(lambda: all(title in browser.text() for title in titles), 30)
     finally:
         browser.close()
 
@@ -389,3 +389,30 @@ def test_a_hugo_error_shows_in_the_browser(seed_content, tmp_path):
     with hugo_preview(seed_content, tmp_path / "dist", site) as preview:
         page = page_text(port_of(preview), SEED_PAGE)
         assert "The last build failed" in page and "hugo:" in page and "single.html" in page
+
+
+@pytest.mark.parametrize("drafts", [False, True])
+def test_the_index_says_which_recaps_are_drafts_or_scheduled(make_content, tmp_path, drafts):
+    valid = ROOT / "tests" / "fixtures" / "valid"
+    content = make_content([valid / "meeting.yaml", valid / "single-talk.yaml", valid / "sections-only.yaml"])
+    with (content / "recaps" / "single-talk.yaml").open("a", encoding="utf-8") as source:
+        source.write("draft: true\n")
+    with (content / "recaps" / "sections-only.yaml").open("a", encoding="utf-8") as source:
+        source.write('publish_at: "2099-01-01T09:00:00Z"\n')
+    options = BuildOptions(content, tmp_path / "dist", datetime(2030, 1, 1, tzinfo=UTC), jobs=1,
+                           drafts=drafts)
+    preview = Preview(options, port=0)
+    preview.start()
+    try:
+        index = page_text(port_of(preview), "/")
+        rows = dict(re.findall(r"<a href='/recaps/([^/]+)/'>.*?</a></td>(.*?)</tr>", index))
+        assert set(rows) == {"meeting", "single-talk", "sections-only"}
+        assert "published" in rows["meeting"] and "markdown, pdf" in rows["meeting"]
+        assert "scheduled for 2099-01-01 09:00 UTC" in rows["sections-only"]
+        assert "not built" in rows["sections-only"]
+        assert "draft" in rows["single-talk"]
+        assert ("not built" in rows["single-talk"]) is not drafts
+        draft_page = page_text(port_of(preview), "/recaps/single-talk/")
+        assert ("Not built: a draft appears with" in draft_page) is not drafts
+    finally:
+        preview.stop()
