@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pipeline.build import BuildOptions, build, build_time, publishable_catalog
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, UsageError
 from pipeline.load import ContentSources, load_content
 from pipeline.model import Problem, Recap
 from pipeline.normalize import Catalog, normalize
@@ -46,7 +46,7 @@ from pipeline.preview.snapshot import Snapshot, outputs_by_recap, post_body, tak
 from pipeline.report import TextReporter
 
 HOST = "127.0.0.1"
-LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
+LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SCHEMAS = Path(__file__).resolve().parent.parent / "schema"
 KEEPALIVE = 15.0
@@ -126,6 +126,14 @@ class Preview:
     def base_url(self) -> str:
         port = self.server.server_address[1] if self.server else self.port
         return f"http://{self.host}:{port}/"
+
+    def addressed_to_me(self, host_header: str | None) -> bool:
+        """Say whether a request may be answered: on a loopback address, only one naming it
+        (a web page elsewhere cannot then reach the preview through DNS rebinding)."""
+        if self.host not in LOCAL_NAMES or not host_header:
+            return True
+        name = host_header if host_header.endswith("]") else host_header.rsplit(":", 1)[0]
+        return name in LOCAL_NAMES
 
     def rebuild(self) -> bool:
         """Build once and refresh what the pages show; give whether the build was clean."""
@@ -244,7 +252,11 @@ class Preview:
     def start(self) -> ThreadingHTTPServer:
         """Open the port, build once, then serve and watch in background threads; give the server."""
         handler = type("Handler", (PreviewHandler,), {"preview": self})
-        self.server = ThreadingHTTPServer((self.host, self.port), handler)
+        try:
+            self.server = ThreadingHTTPServer((self.host, self.port), handler)
+        except OSError as error:
+            msg = f"cannot listen on {self.host}:{self.port} ({error.strerror}): choose another --port"
+            raise UsageError(msg) from None
         seen = watched_files(self.watched)  # taken before it, an edit during
         self.rebuild()  # the first build is a change
         for target, args in ((self.server.serve_forever, ()), (self.watch, (seen,))):
@@ -275,8 +287,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     server_version = "recap-preview"
 
     def do_GET(self) -> None:
-        host = (self.headers.get("Host") or self.preview.host).rsplit(":", 1)[0]
-        if host not in LOCAL_NAMES | {self.preview.host}:
+        if not self.preview.addressed_to_me(self.headers.get("Host")):
             return self.send_error(403, "the preview answers only requests for its own address")
         path = urlsplit(self.path).path
         if path == pages.EVENTS:

@@ -416,3 +416,17 @@ def test_the_index_says_which_recaps_are_drafts_or_scheduled(make_content, tmp_p
         assert ("Not built: a draft appears with" in draft_page) is not drafts
     finally:
         preview.stop()
+
+
+def test_a_busy_port_or_a_folder_that_is_no_hugo_site_is_a_usage_error(seed_content, tmp_path, capsys):
+    from pipeline.__main__ import main
+
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port), "--content", str(seed_content),
+                     "--out", str(tmp_path / "dist")]) == 2
+    assert f"cannot listen on {HOST}:{port}" in capsys.readouterr().err
+    assert main(["serve", "--port", "0", "--hugo-site", str(tmp_path), "--content", str(seed_content)]) == 2
+    assert "is not a Hugo site" in capsys.readouterr().err
