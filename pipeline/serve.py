@@ -49,6 +49,8 @@ HOST = "127.0.0.1"
 LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SCHEMAS = Path(__file__).resolve().parent.parent / "schema"
+HUGO_WATCHED = ("layouts", "config", "data", "i18n", "archetypes")
+"""The folders of a Hugo site whose edits change how the preview renders a post."""
 KEEPALIVE = 15.0
 """Seconds between comments on an idle event stream, so proxies and browsers keep it open."""
 TEXT_TYPES = {".md": "text/plain", ".ics": "text/plain", ".yaml": "text/plain", ".jsonld": "application/json"}
@@ -120,7 +122,10 @@ class Preview:
 
     @property
     def watched(self) -> tuple[Path, ...]:
-        return (self.options.content_dir, SCHEMAS, TEMPLATES)
+        """Give the folders whose edits call for a rebuild: the content, the schemas, the
+        templates and, once known, the Hugo site's layouts and settings (not its content)."""
+        site = [self.hugo.folder / name for name in HUGO_WATCHED] if self.hugo else []
+        return (self.options.content_dir, SCHEMAS, TEMPLATES, *site)
 
     @property
     def base_url(self) -> str:
@@ -239,9 +244,15 @@ class Preview:
 
     def watch(self, seen: dict[Path, int]) -> None:
         """Rebuild on every change from `seen` until stopped; an exception is logged and watching goes on."""
+        folders = self.watched[:3]  # what `seen` covers: no Hugo site is known before the first build
         while not self.stopping.wait(self.interval):
             try:
                 now = watched_files(self.watched)
+                if folders != self.watched:  # a Hugo site came in: finding its files is no edit
+                    added = [folder for folder in self.watched if folder not in folders]
+                    seen |= {path: mtime for path, mtime in now.items()
+                             if any(path.is_relative_to(folder) for folder in added)}
+                    folders = self.watched
                 if now != seen:
                     seen = now
                     print("change detected: rebuilding", file=sys.stderr)

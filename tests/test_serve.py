@@ -383,6 +383,20 @@ def test_with_a_hugo_site_the_post_is_rendered_through_it(seed_content, tmp_path
 
 
 @HUGO
+def test_an_edit_to_the_hugo_sites_layout_shows_without_a_restart(seed_content, tmp_path):
+    site = make_hugo_site(tmp_path / "site")
+    with hugo_preview(seed_content, tmp_path / "dist", site) as preview:
+        port, builds = port_of(preview), preview.builds
+        time.sleep(0.5)
+        assert preview.builds == builds  # finding the site's files is no edit
+        frame = re.search(r"<iframe class='site' src='(/site/[^']+)'", page_text(port, SEED_PAGE))
+        assert frame is not None
+        layout = site / "layouts" / "_default" / "single.html"
+        layout.write_text(HUGO_LAYOUT.replace("rendered by the test site", "a new theme"), encoding="utf-8")
+        assert wait_for(lambda: "a new theme" in page_text(port, frame.group(1)), 10)
+
+
+@HUGO
 def test_a_hugo_error_shows_in_the_browser(seed_content, tmp_path):
     site = make_hugo_site(tmp_path / "site")
     (site / "layouts" / "_default" / "single.html").write_text("{{ .Title ", encoding="utf-8")
