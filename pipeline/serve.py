@@ -1,7 +1,7 @@
 """`invoke serve`: a local preview of what readers will see, rebuilt when a source changes.
 
-Serves on 127.0.0.1 unless told otherwise, and answers only requests addressed to that
-host (a page elsewhere cannot reach it through DNS rebinding). Routes:
+Serves on 127.0.0.1 unless told otherwise; on a loopback address it answers only requests
+addressed to one (a page elsewhere cannot reach it through DNS rebinding). Routes:
 
 * `/`: every recap with its date, state and formats; `/recaps/<source name>/`: one recap's
   post (through the real Hugo site when there is one, else the body its feeds carry), its
@@ -303,12 +303,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == pages.EVENTS:
             return self.preview.stream_events(self)
-        folders = (("/dist/", self.preview.options.out_dir), ("/site/", self.preview.work / "public"))
-        for prefix, root in folders:
+        site = self.preview.hugo.public if self.preview.hugo else None
+        for prefix, root in (("/dist/", self.preview.options.out_dir), ("/site/", site)):
             if path.startswith(prefix):
-                return self.send_file(root, path.removeprefix(prefix))
+                return self.send_file(root, path.removeprefix(prefix)) if root else self.send_error(404)
         nonce = secrets.token_urlsafe(12)
-        status, body = self.preview.page(path, nonce)
+        try:
+            status, body = self.preview.page(path, nonce)
+        except Exception as error:  # say it in the page, not only in the terminal
+            traceback.print_exc(file=sys.stderr)
+            status, body = 500, pages.message_page("The preview failed", f"{type(error).__name__}: {error}",
+                                                   self.preview.generation, nonce)
         policy = (f"default-src 'self'; img-src 'self' https: data:; style-src 'unsafe-inline'; "
                   f"script-src 'nonce-{nonce}'")
         self.send_body(status, "text/html; charset=utf-8", body, policy)
