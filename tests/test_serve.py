@@ -444,3 +444,29 @@ def test_a_busy_port_or_a_folder_that_is_no_hugo_site_is_a_usage_error(seed_cont
     assert f"cannot listen on {HOST}:{port}" in capsys.readouterr().err
     assert main(["serve", "--port", "0", "--hugo-site", str(tmp_path), "--content", str(seed_content)]) == 2
     assert "is not a Hugo site" in capsys.readouterr().err
+
+
+def test_outputs_are_found_from_the_manifest_whatever_the_layout(seed_content, tmp_path):
+    """The lead's overlay layout (hugo/static/...) or any other: the preview reads what the build recorded."""
+    from pipeline.manifest import Manifest, UnitRecord
+    from pipeline.preview.snapshot import take_snapshot
+
+    everything = normalize(load_content(seed_content))
+    (recap,) = everything.recaps
+    out = tmp_path / "dist"
+    feed = out / "hugo" / "static" / "feeds" / "feed.json"
+    feed.parent.mkdir(parents=True)
+    feed.write_text(json.dumps({"items": [{"id": recap.id, "title": recap.title}]}), encoding="utf-8")
+    units = {
+        f"pdf {recap.id}": UnitRecord("k", ("hugo/static/pdf/2021/handout.pdf",)),
+        f"markdown {recap.id}": UnitRecord("k", ("hugo/content/posts/x/index.md",)),
+        "feeds *feeds/": UnitRecord("k", ("hugo/static/feeds/atom.xml", "hugo/static/feeds/feed.json")),
+    }
+    (out / ".recap-manifest.json").write_bytes(Manifest(units).to_bytes())
+    snapshot = take_snapshot(everything, out, datetime(2030, 1, 1, tzinfo=UTC))
+    (view,) = snapshot.views
+    assert view.files("pdf", ".pdf") == ("hugo/static/pdf/2021/handout.pdf",)
+    assert view.formats == ("markdown", "pdf", "feeds")
+    assert view.feed is not None
+    assert dict(view.feed.channels) == {"hugo/static/feeds/": ("hugo/static/feeds/atom.xml",
+                                                               "hugo/static/feeds/feed.json")}
