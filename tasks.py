@@ -6,6 +6,7 @@ Every task runs the same command CI and pre-commit run, and ends with its exit c
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import sys
@@ -105,10 +106,22 @@ def import_(c, paths, slug=""):
     _pipeline(c, *args)
 
 
-@task(help={"port": "port on 127.0.0.1 (default 8000)", "drafts": "include drafts"})
-def serve(c, port=8000, drafts=False):
-    """Preview dist/ on http://127.0.0.1:PORT/, rebuilding when content, schemas or templates change."""
-    _pipeline(c, "serve", "--port", str(int(port)), *(["--drafts"] if drafts else []))
+@task(help={"port": "port on 127.0.0.1 (default 8000)", "drafts": "include drafts",
+            "hugo_site": "render posts through this Hugo site (default: site.yaml's preview.hugo_site)",
+            "content": "content folder (default: content)", "out": "output folder (default: dist)"})
+def serve(c, port=8000, drafts=False, hugo_site="", content="content", out="dist"):
+    """Preview each recap as readers will see it on http://127.0.0.1:PORT/, rebuilding on every change."""
+    args = ["serve", "--port", str(int(port)), "--content", content, "--out", out]
+    if drafts:
+        args.append("--drafts")
+    if hugo_site:
+        args += ["--hugo-site", hugo_site]
+    # The preview replaces this process rather than running as its child: Ctrl-C and a
+    # signal sent to `invoke serve` then reach the server itself, which closes its port and
+    # ends everything it started (a child would outlive invoke and keep the port).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "pipeline", *args])
 
 
 @task(help={"recaps": "how many synthetic recaps (default 1000)", "repeat": "runs per scenario (median)"})

@@ -120,7 +120,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     options = BuildOptions(content_dir=args.content, out_dir=args.out, now=build_time(),
                            drafts=args.drafts, cache_dir=args.cache, progress=Progress(quiet=True))
-    serve(options, args.port)
+    serve(options, args.port, host=args.host, hugo_site=args.hugo_site)
     return EXIT_OK
 
 
@@ -153,8 +153,11 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--report-json", type=Path, help="also write the counts and stage times here")
     build_cmd.set_defaults(run=_build)
 
-    serve_cmd = command("serve", "preview dist/ on 127.0.0.1, rebuilding when a source changes")
-    serve_cmd.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    serve_cmd = command("serve", "preview each recap as readers will see it; rebuild on every change")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_cmd.add_argument("--hugo-site", type=Path, metavar="PATH",
+                           help="render posts through this Hugo site (default: site.yaml preview.hugo_site)")
     serve_cmd.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     serve_cmd.add_argument("--drafts", action="store_true", help="include drafts")
     serve_cmd.add_argument("--cache", type=Path, default=Path(".recap-cache"), help="conversion cache folder")
