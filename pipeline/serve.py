@@ -108,6 +108,8 @@ class Preview:
                 TextReporter(sys.stderr).report(result.report)
                 print("the preview keeps the last good build", file=sys.stderr)
                 return False
+            if result.report.warnings:
+                TextReporter(sys.stderr).report(result.report)
             self.page = index_page(self.options)
             return True
 

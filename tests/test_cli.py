@@ -67,7 +67,7 @@ def test_json_format_keeps_stdout_pure_json(make_content):
     assert document["ok"] is False
     assert document["problems"] == [{
         "file": document["problems"][0]["file"], "line": 10, "column": 1, "path": "tittle",
-        "message": "unknown field 'tittle'", "hint": "did you mean 'title'?",
+        "message": "unknown field 'tittle'", "hint": "did you mean 'title'?", "severity": "error",
     }]
     assert document["problems"][0]["file"].endswith("recaps/unknown-field-typo.yaml")
 
