@@ -176,3 +176,21 @@ def test_every_invalid_fixture_is_exercised():
     on_disk = {p.name for p in (FIXTURES / "invalid").iterdir()}
     assert on_disk == {p.name for p in INVALID}, "only .yaml files belong in fixtures/invalid"
     assert ROOT.joinpath("tests", "fixtures", "invalid").is_dir()
+
+
+def test_an_unknown_person_gets_the_three_closest_ids_and_the_inline_form(make_content, tmp_path):
+    people = tmp_path / "people.yaml"
+    people.write_text("".join(f'{key}:\n  name: "{key.title()}"\n' for key in
+                              ("ada", "adam", "adele", "adrian", "bob")), encoding="utf-8")
+    recap = tmp_path / "unknown-speaker.yaml"
+    recap.write_text((FIXTURES / "invalid" / "unknown-person.yaml").read_text(encoding="utf-8")
+                     .replace('"adaa"', '"ada"').replace('"nobody-at-all"', '"adal"'), encoding="utf-8")
+    found = problem_lines(make_content([recap], people))
+    assert found == {"unknown-speaker.yaml": [
+        "14:9 talks[0].speakers[0]: 'adal' is not in content/people.yaml (did you mean 'ada', 'adam' or "
+        """'adele'? or write the person inline: {name: "Full Name", affiliation: "Company"})"""]}
+
+
+def test_an_unknown_author_is_not_offered_the_inline_form(make_content):
+    found = problem_lines(make_content([FIXTURES / "invalid" / "unknown-person.yaml"]))
+    assert found["unknown-person.yaml"][0].endswith("(did you mean 'ada'?)")
