@@ -181,7 +181,8 @@ def _unknown_person(doc: SourceDoc, path: JsonPath, ref: str, known: Iterable[st
     close = difflib.get_close_matches(ref, list(known), n=3, cutoff=0.6)
     hint = f"did you mean {_one_of(close)}?" if close else "add the person to content/people.yaml"
     if inline:
-        hint += (" or" if close else ", or") + ' write the person inline: {name: "Full Name", affiliation: "Company"}'
+        hint += " or" if close else ", or"
+        hint += ' write the person inline: {name: "Full Name", affiliation: "Company"}'
     return _problem(doc, path, f"{ref!r} is not in content/people.yaml", hint)
 
 

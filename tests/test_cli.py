@@ -220,7 +220,8 @@ def test_a_build_with_warnings_publishes_and_reports_them(make_content, tmp_path
     assert "2024-05-01-file-name-date-differs.yaml:7:7: warning: date: is 2024-05-02, but the file name " \
            "says 2024-05-01 (rename 2024-05-01-file-name-date-differs.yaml to " \
            "2024-05-02-file-name-date-differs.yaml, or fix the date)" in result.stderr
-    assert [p.name for p in out.rglob("*file-name-date-differs.json")] == ["2024-05-02-file-name-date-differs.json"]
+    exports = [p.name for p in out.rglob("*file-name-date-differs.json")]
+    assert exports == ["2024-05-02-file-name-date-differs.json"]
 
 
 # --- new: --date, --help, and a skeleton that cannot publish by accident --------------

@@ -34,7 +34,8 @@ def problem_lines(content_dir: Path) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for p in report.problems:
         severity = "" if p.is_error else "warning: "
-        line = f"{p.line}:{p.column} {severity}{p.dotted_path}: {p.message}" + (f" ({p.hint})" if p.hint else "")
+        line = f"{p.line}:{p.column} {severity}{p.dotted_path}: {p.message}"
+        line += f" ({p.hint})" if p.hint else ""
         found.setdefault(Path(p.file).name, []).append(line.replace(prefix, ""))
     return found
 
