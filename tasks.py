@@ -78,13 +78,17 @@ def markdown(c, flavor="", drafts=False):
     _pipeline(c, *args)
 
 
-@task(help={"title": "the recap's title", "kind": "meeting (default) or conference",
-            "date": "publication date YYYY-MM-DD (default: today)", "slug": "default: from the title",
-            "author": "person id (default: site.yaml's default_author)"})
-def new(c, title, kind="meeting", date="", slug="", author=""):
+# `title` has a default only so that it is a flag, not a positional argument: invoke
+# gives a missing positional argument the next word, so `invoke new --help` ran the task
+# with the title "--help". `python -m pipeline new` still requires --title.
+@task(help={"title": "the recap's title (required)", "kind": "meeting (default) or conference",
+            "date": "publication date YYYY-MM-DD (default: today); also the file name's date",
+            "slug": "default: from the title", "author": "person id (default: site.yaml's default_author)",
+            "content": "content folder (default: content)"})
+def new(c, title="", kind="meeting", date="", slug="", author="", content="content"):
     """Start content/recaps/<date>-<slug>.yaml with a permanent id and the schema modeline."""
-    args = ["new", "--title", title, "--kind", kind]
-    for flag, value in (("--date", date), ("--slug", slug), ("--author", author)):
+    args = ["new", "--kind", kind, "--content", content]
+    for flag, value in (("--title", title), ("--date", date), ("--slug", slug), ("--author", author)):
         if value:
             args += [flag, value]
     _pipeline(c, *args)

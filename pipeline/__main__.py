@@ -53,6 +53,8 @@ def _build(args: argparse.Namespace) -> int:
         TextReporter(sys.stderr).report(result.report)
         print("build stopped: nothing was written", file=sys.stderr)
         return EXIT_CONTENT
+    if result.report.warnings:  # reported, but they never stop a build
+        TextReporter(sys.stderr).report(result.report)
     if not result.current:
         progress.summary(result.counts, result.seconds)
     if args.report_json:

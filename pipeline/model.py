@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 JsonPath = tuple[str | int, ...]
+Severity = Literal["error", "warning"]
 Day = date
 """A calendar day (for fields of classes that have a field named `date`)."""
 
@@ -60,6 +61,12 @@ class Problem:
     path: JsonPath
     message: str
     hint: str | None = None
+    severity: Severity = "error"
+    """An error stops publishing; a warning is reported and changes nothing else."""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
 
     @property
     def dotted_path(self) -> str:

@@ -10,11 +10,13 @@ import json
 import re
 import unicodedata
 import uuid
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pipeline.errors import UsageError
 from pipeline.load import load_file, recap_paths
+from pipeline.placeholders import PLACEHOLDER_SPEAKER, PLACEHOLDER_SUMMARY, placeholder
 
 MODELINE = "# yaml-language-server: $schema=../../schema/recap.schema.json"
 SLUG_LIMIT = 80
@@ -34,47 +36,67 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-_MEETING_BODY = """\
+NEXT_MEETING_ZONE = "America/Los_Angeles"
+NEXT_MEETING_AFTER = timedelta(days=28)
+"""The skeleton's next meeting: four weeks on at 09:00 in this zone, for the author to fix."""
+
+
+def _next_meeting(day: date) -> str:
+    """Give a complete `next_meeting` whose title is a placeholder, so the author is told
+    to check it; its offset is the zone's real offset then, so the skeleton validates."""
+    start = datetime.combine(day + NEXT_MEETING_AFTER, time(9), ZoneInfo(NEXT_MEETING_ZONE))
+    title = placeholder("the next meeting's name; check its start and time zone")
+    return f"""\
+next_meeting:
+  title: {_quoted(title)}
+  start: "{start.isoformat()}"
+  time_zone: "{NEXT_MEETING_ZONE}"
+  duration: "PT1H"
+"""
+
+
+def _meeting_body(day: date) -> str:
+    return f"""\
 intro: |
-  TODO: what happened at the meeting, in a paragraph or two.
+  {placeholder("what happened at the meeting, in a paragraph or two.")}
 sections:
   - kind: news
     title: "News and updates"
     body: |
-      TODO: releases, announcements.
+      {placeholder("releases, announcements.")}
   - kind: roadmap
     title: "Roadmap"
     body: |
-      TODO: what is coming next.
+      {placeholder("what is coming next.")}
   - kind: conversation
     title: "Community conversation"
     guests: []
     body: |
-      TODO: who joined and what they talked about.
+      {placeholder("who joined and what they talked about.")}
   - kind: qa
     title: "Q&A"
     body: |
-      TODO: questions from the audience.
-# recording: {url: "https://youtu.be/VIDEO_ID", duration: "PT1H", uploaded: "YYYY-MM-DD"}
-# next_meeting:
-#   start: "YYYY-MM-DDT09:00:00-07:00"
-#   time_zone: "America/Los_Angeles"
-#   display_zones: [{zone: "America/Los_Angeles", label: "PT"}, {zone: "America/New_York", label: "ET"}]
+      {placeholder("questions from the audience.")}
+# recording: {{url: "https://youtu.be/VIDEO_ID", duration: "PT1H", uploaded: "YYYY-MM-DD"}}
+{_next_meeting(day)}\
+  # display_zones: [{{zone: "America/Los_Angeles", label: "PT"}}, {{zone: "America/New_York", label: "ET"}}]
 """
 
-_CONFERENCE_BODY = """\
-# event: {name: "KubeCon + CloudNativeCon Europe", kind: conference, start: "YYYY-MM-DD", end: "YYYY-MM-DD"}
+
+def _conference_body() -> str:
+    return f"""\
+# event: {{name: "KubeCon + CloudNativeCon Europe", kind: conference, start: "YYYY-MM-DD", end: "YYYY-MM-DD"}}
 intro: |
-  TODO: which event, and why these talks.
+  {placeholder("which event, and why these talks.")}
 talks:
-  - title: "TODO talk title"
+  - title: {_quoted(placeholder("talk title"))}
     kind: talk
     # track: "ServiceMeshCon"
     speakers:
-      - name: "TODO speaker (or a person id from content/people.yaml)"
+      - name: {_quoted(PLACEHOLDER_SPEAKER)}
     summary: |
-      TODO: what the talk said.
-    # recording: {url: "https://youtu.be/VIDEO_ID", duration: "PT30M", uploaded: "YYYY-MM-DD"}
+      {placeholder("what the talk said.")}
+    # recording: {{url: "https://youtu.be/VIDEO_ID", duration: "PT30M", uploaded: "YYYY-MM-DD"}}
 """
 
 
@@ -87,7 +109,8 @@ def write_new_source(path: Path, text: str) -> None:
 
 
 def recap_template(*, recap_id: str, title: str, slug: str, kind: str, day: date, author: str) -> str:
-    """Give the text of a new draft recap source that already validates."""
+    """Give the text of a new draft recap source that already validates, with warnings:
+    each placeholder must be written before `draft: false` lets it publish."""
     head = f"""{MODELINE}
 id: {_quoted(recap_id)}
 kind: {kind}
@@ -96,10 +119,10 @@ slug: {slug}
 date: "{day.isoformat()}"
 draft: true
 authors: [{author}]
-summary: "TODO: one plain-text paragraph for feeds and search results."
+summary: {_quoted(PLACEHOLDER_SUMMARY)}
 tags: []
 """
-    return head + (_MEETING_BODY if kind == "meeting" else _CONFERENCE_BODY)
+    return head + (_meeting_body(day) if kind == "meeting" else _conference_body())
 
 
 def create_recap(content_dir: Path, *, title: str, kind: str, day: date,

@@ -24,8 +24,13 @@ def use_colour(stream: TextIO) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 class TextReporter:
-    """`file:line:col: path: message` lines, one problem each, plus a closing count."""
+    """`file:line:col: path: message` lines, one problem each (`file:line:col: warning:
+    path: message` for a warning), plus a closing count."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
@@ -37,18 +42,20 @@ class TextReporter:
     def report(self, report: ValidationReport) -> None:
         for problem in report.problems:
             where = self._paint(f"{problem.file}:{problem.line}:{problem.column}:", "1")
+            if not problem.is_error:
+                where += " " + self._paint("warning:", "33")
             field = self._paint(problem.dotted_path, "36")
             line = f"{where} {field}: {problem.message}"
             if problem.hint:
                 line += f" ({problem.hint})"
             print(line, file=self.stream)
-        count = len(report.problems)
-        files = f"{report.files_checked} file{'s' if report.files_checked != 1 else ''}"
-        if count:
-            summary = f"{count} problem{'s' if count != 1 else ''} in {files}"
+        files = _counted(report.files_checked, "file")
+        warnings = f", {_counted(len(report.warnings), 'warning')}" if report.warnings else ""
+        if report.errors:
+            summary = f"{_counted(len(report.errors), 'problem')} in {files}{warnings}"
             print(self._paint(summary, "31"), file=self.stream)
         else:
-            print(self._paint(f"{files} valid", "32"), file=self.stream)
+            print(self._paint(f"{files} valid{warnings}", "32"), file=self.stream)
 
 
 def _escape_data(text: str) -> str:
@@ -60,7 +67,8 @@ def _escape_property(text: str) -> str:
 
 
 class GithubReporter:
-    """GitHub Actions workflow commands: one `::error file=…,line=…,col=…::` per problem."""
+    """GitHub Actions workflow commands: one `::error file=…,line=…,col=…::` per problem
+    (`::warning …` for a warning, which GitHub shows without failing the job)."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
@@ -74,11 +82,12 @@ class GithubReporter:
                 f"file={_escape_property(problem.file)},line={problem.line},"
                 f"col={problem.column},title={_escape_property('recap validation')}"
             )
-            print(f"::error {props}::{_escape_data(message)}", file=self.stream)
+            print(f"::{problem.severity} {props}::{_escape_data(message)}", file=self.stream)
 
 
 class JsonReporter:
-    """One JSON document: `{"ok", "files_checked", "problems": [...]}`."""
+    """One JSON document: `{"ok", "files_checked", "problems": [...]}`, each problem with
+    its `severity` ("error" or "warning"); `ok` is false only when there is an error."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
@@ -95,6 +104,7 @@ class JsonReporter:
                     "path": p.dotted_path,
                     "message": p.message,
                     "hint": p.hint,
+                    "severity": p.severity,
                 }
                 for p in report.problems
             ],

@@ -62,6 +62,16 @@ def _example(schema: dict[str, Any]) -> str:
     return f"`{json.dumps(examples[0], ensure_ascii=False)}`"
 
 
+def _limits(schema: dict[str, Any]) -> str:
+    """Say the field's size limits, which the validator enforces, so authors see them first."""
+    limits = []
+    if "maxLength" in schema:
+        limits.append(f"At most {schema['maxLength']:,} characters.")
+    if "maxItems" in schema:
+        limits.append(f"At most {schema['maxItems']:,} items.")
+    return " ".join(limits)
+
+
 def _object_table(schema: dict[str, Any], root: dict[str, Any]) -> Iterator[str]:
     required = set(schema.get("required", ()))
     yield "| Field | Type | Required | Description | Example |"
@@ -69,6 +79,8 @@ def _object_table(schema: dict[str, Any], root: dict[str, Any]) -> Iterator[str]
     for key, prop in schema.get("properties", {}).items():
         resolved = _resolve(prop, root)
         description = f"**{resolved.get('title', key)}.** {resolved.get('description', '')}"
+        if _limits(resolved):
+            description += f" {_limits(resolved)}"
         yield (f"| `{key}` | {_cell(_type_text(prop, root))} | {'yes' if key in required else ''} "
                f"| {_cell(description)} | {_cell(_example(resolved))} |")
 

@@ -171,6 +171,8 @@ class Preview:
         if not result.report.ok:
             TextReporter(sys.stderr).report(result.report)
             return self._failed(result.report.problems, ())
+        if result.report.warnings:
+            TextReporter(sys.stderr).report(result.report)
         try:
             snapshot, published = self._take_snapshot(now)
         except (HugoError, PipelineError) as error:

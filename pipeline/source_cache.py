@@ -38,10 +38,11 @@ def read_known(cache_dir: Path | None) -> KnownSources:
 
 def remember(cache_dir: Path | None, sources: ContentSources, report: ValidationReport,
              known: KnownSources) -> None:
-    """Store every source file that has no problem at all, if that changed anything."""
+    """Store every source file that has no error (warnings are checked on every run anyway),
+    if that changed anything."""
     if cache_dir is None:
         return
-    troubled = {problem.file for problem in report.problems}
+    troubled = {problem.file for problem in report.errors}
     docs: list[SourceDoc | None] = [sources.site, sources.people, *sources.recaps]
     entries: dict[str, tuple[str, dict[str, Any]]] = {
         doc.file: (doc.digest, doc.data) for doc in docs if doc is not None and doc.file not in troubled

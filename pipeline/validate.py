@@ -24,6 +24,7 @@ from pipeline.images import reference_problems as image_references
 from pipeline.load import ContentSources
 from pipeline.model import JsonPath, Problem, SourceDoc, parse_datetime, parse_moment
 from pipeline.normalize import site_from
+from pipeline.placeholders import placeholder_problems
 from pipeline.schema_errors import translate
 from pipeline.url_rules import params_problems, permalink_problems, url_problems
 
@@ -41,14 +42,23 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """What validation found: problems sorted by file and position, and what was read."""
+    """What validation found: problems (errors and warnings) sorted by file and position,
+    and how many files were read. Only errors make a report not ok."""
 
     problems: tuple[Problem, ...]
     files_checked: int
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.errors
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if not p.is_error)
 
 
 def schema_path(name: str) -> Path:
@@ -158,9 +168,21 @@ def _person_refs(recap: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
                 yield ("sections", n, "guests", g), guest
 
 
-def _unknown_person(doc: SourceDoc, path: JsonPath, ref: str, known: Iterable[str]) -> Problem:
-    close = difflib.get_close_matches(ref, list(known), n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}?" if close else "add the person to content/people.yaml"
+def _one_of(names: list[str]) -> str:
+    """Give `'a'`, `'a' or 'b'`, `'a', 'b' or 'c'`."""
+    quoted = [repr(name) for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def _unknown_person(doc: SourceDoc, path: JsonPath, ref: str, known: Iterable[str],
+                    inline: bool = True) -> Problem:
+    """Say what the id is not, the three closest ids and, where a one-off person may stand,
+    the inline form that needs no registry entry."""
+    close = difflib.get_close_matches(ref, list(known), n=3, cutoff=0.6)
+    hint = f"did you mean {_one_of(close)}?" if close else "add the person to content/people.yaml"
+    if inline:
+        hint += " or" if close else ", or"
+        hint += ' write the person inline: {name: "Full Name", affiliation: "Company"}'
     return _problem(doc, path, f"{ref!r} is not in content/people.yaml", hint)
 
 
@@ -171,14 +193,14 @@ def reference_problems(recaps: list[SourceDoc], people: SourceDoc | None,
         return []
     known = people.data.keys()
     problems = [
-        _unknown_person(doc, path, ref, known)
+        _unknown_person(doc, path, ref, known, inline=path[0] != "authors")
         for doc in recaps
         for path, ref in _person_refs(doc.data)
         if ref not in known
     ]
     default_author = site.data.get("default_author") if site else None
     if site and default_author is not None and default_author not in known:
-        problems.append(_unknown_person(site, ("default_author",), default_author, known))
+        problems.append(_unknown_person(site, ("default_author",), default_author, known, inline=False))
     return problems
 
 
@@ -313,6 +335,22 @@ def kind_problems(doc: SourceDoc) -> list[Problem]:
     return []
 
 
+_NAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
+
+
+def file_date_problems(doc: SourceDoc) -> list[Problem]:
+    """Warn when a file named `YYYY-MM-DD-….yaml` carries another `date:`: the name was
+    written by `invoke new` and the date changed since, so one of them misleads."""
+    name = Path(doc.file).name
+    named = _NAME_DATE.match(name)
+    if named is None or named.group(1) == doc.data["date"]:
+        return []
+    message = f"is {doc.data['date']}, but the file name says {named.group(1)}"
+    hint = f"rename {name} to {doc.data['date']}-{named.group(2)}, or fix the date"
+    where = doc.position(("date",))
+    return [Problem(doc.file, where.line, where.column, ("date",), message, hint, "warning")]
+
+
 def site_problems(recaps: list[SourceDoc], site_doc: SourceDoc | None) -> list[Problem]:
     """Check the rules that need the site's settings: permalinks, unique URLs, params."""
     if site_doc is None:
@@ -356,5 +394,7 @@ def validate_sources(sources: ContentSources) -> ValidationReport:
     for doc in valid_recaps:
         problems.extend(time_problems(doc))
         problems.extend(kind_problems(doc))
+        problems.extend(placeholder_problems(doc))
+        problems.extend(file_date_problems(doc))
         problems.extend(image_references(doc, sources.images.get(doc.file, ())))
     return ValidationReport(tuple(sorted(set(problems))), sources.files_read)

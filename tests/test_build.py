@@ -8,11 +8,13 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
+import pypdf
 import pytest
 from conftest import FIXTURE_ROUTES, FIXTURES, ROOT
 
@@ -355,3 +357,35 @@ def test_the_command_line_prints_stages_and_a_summary_in_ci(tmp_path):
     assert "format    built  unchanged  removed  failed" in lines
     assert "markdown  1      0          0        0" in lines
     assert result.stdout == ""
+
+
+def _long_body(characters: int, last_words: str) -> str:
+    """Give Markdown of exactly `characters` characters (with its final newline): paragraphs,
+    lists and headings as real posts have them, ending with `last_words`."""
+    paragraph = ("The proxy handled **mutual TLS** for every request; `mesh viz` showed the golden "
+                 "metrics per route, see [the docs](https://example.org/docs/). ") * 3
+    blocks = [paragraph if n % 5 else "- retries\n- timeouts\n- *load balancing*" for n in range(1, 2000)]
+    text = "\n\n".join(blocks)[: characters - len(last_words) - 3].rstrip()
+    return text + "x" * (characters - len(last_words) - 3 - len(text)) + "\n\n" + last_words + "\n"
+
+
+def test_a_section_of_100000_characters_builds_every_format_in_bounded_time(make_content, tmp_path):
+    """The limit is sized for real posts (their longest section is about 20,500 characters):
+    a field at the limit validates and builds, all of it, in seconds (about 2 s on one core)."""
+    body = _long_body(100_000, "Last words of the long section.")
+    assert len(body) == 100_000
+    source = tmp_path / "long-section.yaml"
+    text = (FIXTURES / "valid" / "sections-only.yaml").read_text(encoding="utf-8")
+    indented = "".join(f"      {line}\n" if line else "\n" for line in body.rstrip("\n").split("\n"))
+    source.write_text(text.replace('    body: "Nothing else to report."\n', f"    body: |\n{indented}"),
+                      encoding="utf-8")
+    out = tmp_path / "dist"
+    started = time.perf_counter()
+    result = run(make_content([source]), out, cache_dir=None)
+    assert time.perf_counter() - started < 30
+    assert set(built(result)) == set(FORMATS)
+    (post,) = [p for p in out.rglob("*.md") if "July Office Hours" in p.read_text(encoding="utf-8")]
+    assert "Last words of the long section." in post.read_text(encoding="utf-8")
+    (handout,) = out.rglob("*july-office-hours.pdf")
+    pages = pypdf.PdfReader(handout).pages
+    assert "Last words of the long section." in " ".join(page.extract_text() for page in pages)

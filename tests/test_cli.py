@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, assemble_content
 
 from pipeline.__main__ import main
 from pipeline.load import load_file
@@ -67,7 +67,7 @@ def test_json_format_keeps_stdout_pure_json(make_content):
     assert document["ok"] is False
     assert document["problems"] == [{
         "file": document["problems"][0]["file"], "line": 10, "column": 1, "path": "tittle",
-        "message": "unknown field 'tittle'", "hint": "did you mean 'title'?",
+        "message": "unknown field 'tittle'", "hint": "did you mean 'title'?", "severity": "error",
     }]
     assert document["problems"][0]["file"].endswith("recaps/unknown-field-typo.yaml")
 
@@ -163,3 +163,132 @@ def test_invoke_lists_every_task_with_a_description():
     for name in ("build", "clean", "new", "schema-docs", "test", "validate"):
         line = next(line for line in result.stdout.splitlines() if line.strip().startswith(name))
         assert len(line.split()) > 1, f"task {name} has no description"
+
+
+# --- warnings: reported by every reporter, never failing validation or a build ---------
+
+DRAFT_WITH_PLACEHOLDERS = FIXTURES / "invalid" / "placeholder-in-a-draft.yaml"
+
+
+def test_text_format_marks_warnings_and_exits_0(make_content):
+    result = run_cli("validate", "--content", str(make_content([DRAFT_WITH_PLACEHOLDERS])))
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith('recaps/placeholder-in-a-draft.yaml:14:12: warning: talks[0].title: '
+                             'is still a placeholder: "TODO: talk title" '
+                             "(write the real text before setting draft: false)")
+    assert lines[-1] == "3 files valid, 2 warnings"
+
+
+def test_text_format_counts_errors_and_warnings_apart(make_content):
+    content = make_content([DRAFT_WITH_PLACEHOLDERS, FIXTURES / "invalid" / "bad-enum.yaml"])
+    result = run_cli("validate", "--content", str(content))
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == "1 problem in 4 files, 2 warnings"
+
+
+def test_github_format_gives_warnings_as_warning_annotations(make_content):
+    result = run_cli("validate", "--content", str(make_content([DRAFT_WITH_PLACEHOLDERS])),
+                     "--format", "github")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("::warning file=") for line in lines)
+    assert "placeholder-in-a-draft.yaml,line=14,col=12,title=recap validation::talks[0].title:" in lines[0]
+
+
+def test_json_format_gives_each_problem_its_severity(make_content, tmp_path):
+    content = make_content([DRAFT_WITH_PLACEHOLDERS, FIXTURES / "invalid" / "bad-enum.yaml"])
+    document = json.loads(run_cli("validate", "--content", str(content), "--format", "json").stdout)
+    assert document["ok"] is False
+    assert sorted((Path(p["file"]).name, p["severity"]) for p in document["problems"]) == [
+        ("bad-enum.yaml", "error"),
+        ("placeholder-in-a-draft.yaml", "warning"),
+        ("placeholder-in-a-draft.yaml", "warning"),
+    ]
+    only_warnings = assemble_content(tmp_path / "warnings-only", [DRAFT_WITH_PLACEHOLDERS])
+    document = json.loads(run_cli("validate", "--content", str(only_warnings), "--format", "json").stdout)
+    assert document["ok"] is True
+    assert [p["severity"] for p in document["problems"]] == ["warning", "warning"]
+
+
+def test_a_build_with_warnings_publishes_and_reports_them(make_content, tmp_path):
+    content = make_content([FIXTURES / "invalid" / "2024-05-01-file-name-date-differs.yaml"])
+    out = tmp_path / "dist"
+    result = run_cli("build", "--content", str(content), "--out", str(out), "--only", "json", "--no-cache")
+    assert result.returncode == 0, result.stderr
+    assert "2024-05-01-file-name-date-differs.yaml:7:7: warning: date: is 2024-05-02, but the file name " \
+           "says 2024-05-01 (rename 2024-05-01-file-name-date-differs.yaml to " \
+           "2024-05-02-file-name-date-differs.yaml, or fix the date)" in result.stderr
+    exports = [p.name for p in out.rglob("*file-name-date-differs.json")]
+    assert exports == ["2024-05-02-file-name-date-differs.json"]
+
+
+# --- new: --date, --help, and a skeleton that cannot publish by accident --------------
+
+@pytest.mark.parametrize("day", ["2021-13-45", "yesterday", "2021-7-1"])
+def test_new_with_a_bad_date_is_a_usage_error(seed_content, capsys, day):
+    before = sorted((seed_content / "recaps").iterdir())
+    assert main(["new", "--title", "July", "--date", day, "--content", str(seed_content)]) == 2
+    assert f"--date must be YYYY-MM-DD, not {day!r}" in capsys.readouterr().err
+    assert sorted((seed_content / "recaps").iterdir()) == before
+
+
+def test_invoke_new_help_prints_the_tasks_help():
+    result = subprocess.run([sys.executable, "-m", "invoke", "new", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Start content/recaps/<date>-<slug>.yaml" in result.stdout
+    for flag in ("--title", "--date", "--kind", "--slug", "--author", "--content"):
+        assert flag in result.stdout
+
+
+def test_invoke_new_with_a_date_names_the_file_and_the_field(seed_content):
+    result = subprocess.run([sys.executable, "-m", "invoke", "new", "--title", "July meetup",
+                             "--date", "2021-07-29", "--content", str(seed_content)],
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    path = seed_content / "recaps" / "2021-07-29-july-meetup.yaml"
+    assert result.stdout.strip() == str(path)
+    assert load_file(path)[0].data["date"] == "2021-07-29"
+
+
+def test_invoke_new_without_a_title_is_a_usage_error(seed_content):
+    result = subprocess.run([sys.executable, "-m", "invoke", "new", "--content", str(seed_content)],
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "--title" in result.stderr
+
+
+@pytest.mark.parametrize(("kind", "placeholders"), [
+    ("meeting", ["summary", "intro", "sections[0].body", "sections[1].body", "sections[2].body",
+                 "sections[3].body", "next_meeting.title"]),
+    ("conference", ["summary", "intro", "talks[0].title", "talks[0].speakers[0].name", "talks[0].summary"]),
+])
+def test_a_skeleton_set_to_publish_fails_at_each_placeholder(seed_content, capsys, kind, placeholders):
+    assert main(["new", "--title", "A recap", "--kind", kind, "--date", "2021-07-01",
+                 "--content", str(seed_content)]) == 0
+    path = Path(capsys.readouterr().out.strip())
+    assert run_cli("validate", "--content", str(seed_content)).returncode == 0  # a draft may wait
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("draft: true", "draft: false"), encoding="utf-8")
+    result = run_cli("validate", "--content", str(seed_content), "--format", "json")
+    assert result.returncode == 1
+    problems = json.loads(result.stdout)["problems"]
+    assert [p["path"] for p in problems] == placeholders
+    lines = text.splitlines()
+    for problem in problems:
+        assert problem["severity"] == "error"
+        assert problem["file"].endswith("recaps/2021-07-01-a-recap.yaml")
+        assert "TODO:" in lines[problem["line"] - 1][problem["column"] - 1:] or \
+            "TODO:" in lines[problem["line"]]  # a `|` block starts on the next line
+        assert problem["message"].startswith('is still a placeholder: "TODO: ')
+
+
+def test_the_meeting_skeleton_holds_a_complete_next_meeting(seed_content, capsys):
+    main(["new", "--title", "A recap", "--date", "2021-07-01", "--content", str(seed_content)])
+    doc, _ = load_file(Path(capsys.readouterr().out.strip()))
+    assert doc.data["next_meeting"] == {
+        "title": "TODO: the next meeting's name; check its start and time zone",
+        "start": "2021-07-29T09:00:00-07:00", "time_zone": "America/Los_Angeles", "duration": "PT1H",
+    }

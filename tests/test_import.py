@@ -17,6 +17,7 @@ from pipeline.load import load_content, load_file
 from pipeline.model import Recap
 from pipeline.new import MODELINE
 from pipeline.normalize import normalize
+from pipeline.validate import validate_sources
 
 IMPORTS = FIXTURES / "import"
 SEED_TEXT = IMPORTS / "seed-plain.txt"
@@ -231,3 +232,20 @@ def test_a_failed_input_does_not_stop_the_others(empty_content: Path) -> None:
     report = import_posts([IMPORTS / "no-title.md", IMPORTS / "meeting-toml.md"], empty_content, today=TODAY)
     assert [r.ok for r in report.results] == [False, True]
     assert report.exit_code == 1 and report.results[1].source is not None
+
+
+def test_what_the_importer_cannot_know_is_a_placeholder_that_blocks_publishing(
+        empty_content: Path, tmp_path: Path) -> None:
+    post = tmp_path / "bare.md"
+    post.write_text('---\ntitle: "A bare recap"\ndate: 2021-08-05\n---\n\n## Keynote\n\n## Workshop\n',
+                    encoding="utf-8")
+    result = import_post(post, empty_content, today=TODAY)
+    assert [(p.dotted_path, p.severity) for p in result.problems] == [
+        ("summary", "warning"), ("sections[0].body", "warning"), ("sections[1].body", "warning")]
+    assert all(p.message.startswith('is still a placeholder: "TODO: ') for p in result.problems)
+    assert result.source is not None
+    text = result.source.read_text(encoding="utf-8")
+    result.source.write_text(text.replace("draft: true", "draft: false"), encoding="utf-8")
+    report = validate_sources(load_content(empty_content))
+    assert [(p.dotted_path, p.severity) for p in report.problems] == [
+        ("summary", "error"), ("sections[0].body", "error"), ("sections[1].body", "error")]

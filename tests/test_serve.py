@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_ROUTES
-
 from pipeline.build import BuildOptions
 from pipeline.load import load_content
 from pipeline.normalize import normalize

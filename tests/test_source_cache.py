@@ -56,3 +56,22 @@ def test_a_cross_file_problem_in_a_cached_file_is_still_located(make_content, tm
 def test_a_damaged_cache_is_ignored(tmp_path):
     (tmp_path / source_cache.CACHE_NAME).write_bytes(b"\x00garbage")
     assert source_cache.read_known(tmp_path) == {}
+
+
+def test_a_draft_with_placeholders_is_cached_and_still_warned_about(make_content, tmp_path):
+    """Warnings do not keep a file out of the cache, and a cached file still gets them: the
+    placeholder check runs on every validation, so setting `draft: false` is never missed."""
+    content = make_content([FIXTURES / "invalid" / "placeholder-in-a-draft.yaml"])
+    cache = tmp_path / "cache"
+    sources = load_content(content, source_cache.read_known(cache))
+    report = validate_sources(sources)
+    assert report.ok and len(report.warnings) == 2
+    source_cache.remember(cache, sources, report, {})
+    again = load_content(content, source_cache.read_known(cache))
+    assert all(doc.checked for doc in again.recaps)
+    assert [p.severity for p in validate_sources(again).problems] == ["warning", "warning"]
+    draft = content / "recaps" / "placeholder-in-a-draft.yaml"
+    draft.write_text(draft.read_text(encoding="utf-8").replace("draft: true", "draft: false"),
+                     encoding="utf-8")
+    published = validate_sources(load_content(content, source_cache.read_known(cache)))
+    assert [p.severity for p in published.problems] == ["error", "error"]

@@ -27,12 +27,15 @@ def expected_lines(path: Path) -> list[str]:
 
 
 def problem_lines(content_dir: Path) -> dict[str, list[str]]:
-    """Give each file's problems as `line:col path: message (hint)`, content paths relative."""
+    """Give each file's problems as `line:col path: message (hint)`, content paths relative;
+    a warning reads `line:col warning: path: message (hint)`, as the text reporter writes it."""
     report = validate_sources(load_content(content_dir))
     prefix = f"{content_dir.resolve()}/"
     found: dict[str, list[str]] = {}
     for p in report.problems:
-        line = f"{p.line}:{p.column} {p.dotted_path}: {p.message}" + (f" ({p.hint})" if p.hint else "")
+        severity = "" if p.is_error else "warning: "
+        line = f"{p.line}:{p.column} {severity}{p.dotted_path}: {p.message}"
+        line += f" ({p.hint})" if p.hint else ""
         found.setdefault(Path(p.file).name, []).append(line.replace(prefix, ""))
     return found
 
@@ -87,7 +90,7 @@ def test_renaming_a_person_id_reports_every_use(seed_content):
                       encoding="utf-8")
     found = problem_lines(seed_content)["2021-06-17-linkerd-at-kubecon-eu.yaml"]
     assert len(found) == 4
-    assert all("'william-morgan' is not in content/people.yaml (did you mean 'william'?)" in f for f in found)
+    assert all("'william-morgan' is not in content/people.yaml (did you mean 'william'?" in f for f in found)
 
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
@@ -174,3 +177,21 @@ def test_every_invalid_fixture_is_exercised():
     on_disk = {p.name for p in (FIXTURES / "invalid").iterdir()}
     assert on_disk == {p.name for p in INVALID}, "only .yaml files belong in fixtures/invalid"
     assert ROOT.joinpath("tests", "fixtures", "invalid").is_dir()
+
+
+def test_an_unknown_person_gets_the_three_closest_ids_and_the_inline_form(make_content, tmp_path):
+    people = tmp_path / "people.yaml"
+    people.write_text("".join(f'{key}:\n  name: "{key.title()}"\n' for key in
+                              ("ada", "adam", "adele", "adrian", "bob")), encoding="utf-8")
+    recap = tmp_path / "unknown-speaker.yaml"
+    recap.write_text((FIXTURES / "invalid" / "unknown-person.yaml").read_text(encoding="utf-8")
+                     .replace('"adaa"', '"ada"').replace('"nobody-at-all"', '"adal"'), encoding="utf-8")
+    found = problem_lines(make_content([recap], people))
+    assert found == {"unknown-speaker.yaml": [
+        "14:9 talks[0].speakers[0]: 'adal' is not in content/people.yaml (did you mean 'ada', 'adam' or "
+        """'adele'? or write the person inline: {name: "Full Name", affiliation: "Company"})"""]}
+
+
+def test_an_unknown_author_is_not_offered_the_inline_form(make_content):
+    found = problem_lines(make_content([FIXTURES / "invalid" / "unknown-person.yaml"]))
+    assert found["unknown-person.yaml"][0].endswith("(did you mean 'ada'?)")

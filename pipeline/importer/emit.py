@@ -18,6 +18,7 @@ from pipeline.load import parse_yaml
 from pipeline.model import JsonPath
 from pipeline.new import MODELINE
 from pipeline.pandoc import write_documents
+from pipeline.placeholders import placeholder
 
 TOP_ORDER = ("id", "kind", "title", "slug", "date", "updated", "draft", "authors", "tags", "summary",
              "series", "event", "intro", "calls_to_action", "sections", "talks", "recording", "closing",
@@ -62,7 +63,7 @@ def write_markdown(draft: Draft) -> None:
         text = text.strip("\n")
         if field.one_line and "\n\n" not in text:  # a list item reads best on one line
             text = " ".join(text.split("\n"))
-        written[id(field)] = text + "\n" if "\n" in text else text or "TODO"
+        written[id(field)] = text + "\n" if "\n" in text else text or placeholder("write this field.")
     draft.recap = _replace_markdown(draft.recap, written)
 
 

@@ -22,10 +22,10 @@ from pipeline.importer.people import Registry
 from pipeline.importer.reading import Post, fail
 from pipeline.importer.report import Draft
 from pipeline.new import slugify
+from pipeline.placeholders import PLACEHOLDER_SUMMARY
 from pipeline.sanitize import Block, plain_text
 
 SUMMARY_LIMIT = 300
-PLACEHOLDER_SUMMARY = "TODO: one plain-text paragraph for feeds and search results."
 _CLOSING_CUES = re.compile(r"^(This concludes|That wraps up|That['\u2019]s a wrap|That['\u2019]s all|"
                            r"Thanks for reading|In part two|See you)", re.IGNORECASE)
 _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2}-|\d{4}-|\d{4}_)")

@@ -17,9 +17,9 @@ from pipeline.importer.people import (
 )
 from pipeline.importer.report import Draft
 from pipeline.importer.sections import GUEST_LABELS, SectionParts, section_kind, takeaway_fields
+from pipeline.placeholders import PLACEHOLDER_SPEAKER, placeholder
 
-PLACEHOLDER_TALK = "TODO: what the talk said."
-PLACEHOLDER_SPEAKER = {"name": "TODO speaker (or a person id from content/people.yaml)"}
+PLACEHOLDER_TALK = placeholder("what the talk said.")
 _DURATION = re.compile(r"^PT([0-9]+H([0-9]+M)?([0-9]+S)?|[0-9]+M([0-9]+S)?|[0-9]+S)$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -37,7 +37,7 @@ def _speakers(parts: SectionParts, registry: Registry) -> tuple[list[Speaker], b
 def _people_field(draft: Draft, path: tuple[Any, ...], speakers: list[Speaker], registry: Registry,
                   from_prose: bool) -> None:
     refs = source_refs(speakers, registry, draft.proposed_people)
-    draft.put(path, [ref for ref, _ in refs] or [dict(PLACEHOLDER_SPEAKER)])
+    draft.put(path, [ref for ref, _ in refs] or [{"name": PLACEHOLDER_SPEAKER}])
     if not refs:
         draft.comments[path] = "no speaker found in the text: fill in"
     elif from_prose:
@@ -113,7 +113,7 @@ def _add_agenda(draft: Draft, parts: SectionParts, kind: str, registry: Registry
                 else "a heading without a recording or speakers: an agenda section")
     if parts.people_label in GUEST_LABELS:
         _people_field(draft, (*path, "guests"), speakers[0], registry, False)
-    body: Any = Markdown(parts.prose) if parts.prose else "TODO: what this part was about."
+    body: Any = Markdown(parts.prose) if parts.prose else placeholder("what this part was about.")
     draft.put((*path, "body"), body)
     if parts.recording:
         draft.put((*path, "recording"), parts.recording)
