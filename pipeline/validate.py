@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import EnvironmentProblem
 from pipeline.load import ContentSources
+from pipeline.markdown_check import markdown_problems
 from pipeline.model import JsonPath, Problem, SourceDoc
 from pipeline.schema_errors import translate
 
@@ -297,6 +298,22 @@ def time_problems(doc: SourceDoc) -> list[Problem]:
     return problems
 
 
+LATEST_YEAR = 9000
+"""Dates after this year are refused: a time zone, an offset or a duration added to
+9999-12-31 leaves Python's calendar (OverflowError) in feeds, handouts and calendars."""
+_DATE_PREFIX = re.compile(r"^(\d{4})-\d\d-\d\d(?:$|[Tt ])")
+
+
+def far_date_problems(doc: SourceDoc) -> list[Problem]:
+    """Find dates and date-times beyond `LATEST_YEAR`."""
+    return [
+        _problem(doc, path, f"is after the year {LATEST_YEAR}, later than any recap can be dated",
+                 "check the year")
+        for path, text in _strings(doc.data, ())
+        if (found := _DATE_PREFIX.match(text)) and int(found[1]) > LATEST_YEAR
+    ]
+
+
 def single_file_problems(doc: SourceDoc, schema: str) -> list[Problem]:
     """Give the problems one file has on its own; none for bytes that passed before."""
     if doc.checked:
@@ -315,10 +332,11 @@ def validate_sources(sources: ContentSources) -> ValidationReport:
         valid[name] = doc if doc and not found else None
     valid_recaps = []
     for doc in sources.recaps:
-        found = single_file_problems(doc, "recap")
+        found = single_file_problems(doc, "recap") or far_date_problems(doc)
         problems.extend(found)
         if not found:
             valid_recaps.append(doc)
+    problems.extend(markdown_problems([doc for doc in valid_recaps if not doc.checked]))
     problems.extend(reference_problems(valid_recaps, valid["people"], valid["site"]))
     problems.extend(uniqueness_problems(valid_recaps))
     problems.extend(series_problems(valid_recaps))

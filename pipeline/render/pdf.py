@@ -43,6 +43,7 @@ from pipeline.render.document import (
     markdown_fields,
     meeting_times,
 )
+from pipeline.sanitize import without_fragment_links
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "handout"
 TEMPLATE = "handout.typ"
@@ -261,7 +262,7 @@ def _all_markdown(recaps: Sequence[Recap]) -> Iterator[str]:
 def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     """Give one handout per recap, converting every Markdown field in one pandoc batch."""
     fields = list(dict.fromkeys(_all_markdown(recaps)))
-    markup = dict(zip(fields, markdown_to(fields, "typst"), strict=True))
+    markup = dict(zip(fields, markdown_to(fields, "typst", adapt=without_fragment_links), strict=True))
     return [
         Artifact(
             PurePosixPath(f"pdf/{recap.slug}.pdf"),
