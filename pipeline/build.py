@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from pipeline.cache import conversions_kept
 from pipeline.errors import UsageError
 from pipeline.load import ContentSources, load_content
 from pipeline.manifest import (
@@ -245,7 +246,7 @@ def build(options: BuildOptions) -> BuildResult:
         counts = count_outputs(formats, old, old, PublishResult((), ()))
         report = ValidationReport((), old.stamp.files)
         return BuildResult(report, formats, old.stamp.recaps, counts=counts, seconds=seconds, current=True)
-    with progress.stage("validate") as ticker:
+    with progress.stage("validate") as ticker, conversions_kept(options.cache_dir, options.jobs):
         report = validate_sources(sources)
         remember(options.cache_dir, sources, report, known)
     seconds["validate"] = ticker.seconds

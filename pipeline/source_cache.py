@@ -18,7 +18,9 @@ from pipeline.model import SourceDoc
 from pipeline.validate import ValidationReport
 
 CACHE_NAME = "sources.marshal"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Raised whenever validation learns a new rule, so that files remembered as passing
+are checked against it (2: Markdown read by pandoc, far dates)."""
 
 
 def read_known(cache_dir: Path | None) -> KnownSources:
