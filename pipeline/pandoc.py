@@ -115,7 +115,7 @@ def run_pandoc(source: str, *args: str) -> str:
     try:
         result = subprocess.run(command, input=data, capture_output=True, check=False, timeout=seconds)
     except subprocess.TimeoutExpired:
-        msg = f"pandoc took longer than {seconds:g} s, its limit"
+        msg = f"pandoc took longer than {seconds:.1f} s, its limit"
         raise PandocLimitError(msg) from None
     except OSError as error:
         msg = f"cannot run pandoc: {error}"

@@ -2,9 +2,9 @@
 
 The body is the shared recap document written by pandoc's `gfm` writer with raw HTML
 off (Hugo's default Goldmark settings omit raw HTML, so none may appear). Front matter is
-YAML written by PyYAML. Pandoc knows nothing of template engines, so every text from a
-recap has `{{` and `{%` broken before writing (see `neutralize_templates`); the only live
-shortcodes are the pipeline's own `{{< youtube "ID" >}}` embeds.
+YAML written by PyYAML. Pandoc knows nothing of template engines, so the written body has
+every template, attribute and task-list opener broken (`pipeline.render.template_guard`);
+the only live shortcodes are the pipeline's own `{{< youtube "ID" >}}` embeds.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from pipeline.render.document import (
     body_blocks,
     emph,
     header,
-    neutralize_templates,
     para,
     prepare,
     recording_link,
     text,
 )
 from pipeline.render.structured_data import json_ld
+from pipeline.render.template_guard import neutralize_written, without_task_boxes
 from pipeline.sanitize import Block, plain_text
 from pipeline.yaml_text import dump_yaml
 
@@ -215,8 +215,7 @@ def post_bodies(documents: Sequence[RecapDocument], flavor: Flavor) -> list[str]
         blocks = body_blocks(doc, flavor.recording_style)
         if flavor.name == "gfm":
             blocks = _gfm_heading(doc.recap) + blocks
-        encoded = encode_document(blocks)
-        bodies.append(neutralize_templates(encoded) if flavor.neutralize else encoded)
+        bodies.append(encode_document(blocks))
     return bodies
 
 
@@ -239,6 +238,7 @@ def render_flavor(catalog: Catalog, flavor_name: str,
     documents = prepare(chosen, catalog.site, catalog.recaps)
     descriptions = plain_descriptions(documents)
     bodies = write_encoded(post_bodies(documents, flavor), WRITER, *WRITER_OPTIONS)
+    bodies = [neutralize_written(body) if flavor.neutralize else without_task_boxes(body) for body in bodies]
     artifacts = []
     for doc, body in zip(documents, bodies, strict=True):
         matter = flavor.front_matter(doc.recap, catalog.site, descriptions)
