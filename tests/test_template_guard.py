@@ -43,7 +43,8 @@ LIQUID = re.compile(r"\{[{%]")
 KRAMDOWN_EXTENSION = re.compile(r"\{:")
 ATTRIBUTE_AT_LINE_START = re.compile(r"^(?:[ \t]*>)*[ \t]*(?:(?:[-+*]|\d+[.)])[ \t]+)*\{[ \t]*[#.A-Za-z_]",
                                      re.MULTILINE)
-HEADING_ATTRIBUTE = re.compile(r"^(?:[ \t]*>)*[ \t]*#{1,6}[ \t].*\{[ \t]*[#.A-Za-z_][^}]*\}[ \t]*$", re.MULTILINE)
+HEADING_ATTRIBUTE = re.compile(r"^(?:[ \t]*>)*[ \t]*#{1,6}[ \t].*\{[ \t]*[#.A-Za-z_][^}]*\}[ \t]*$",
+                               re.MULTILINE)
 TASK_BOX = re.compile(r"^(?:[ \t]*>)*[ \t]*(?:[-+*]|\d+[.)])[ \t]+\[[ xX]\]", re.MULTILINE)
 
 
