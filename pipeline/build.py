@@ -23,6 +23,7 @@ from pipeline.load import ContentSources, load_content
 from pipeline.manifest import (
     SITE,
     Manifest,
+    Seen,
     Stamp,
     UnitRecord,
     build_digest,
@@ -36,6 +37,7 @@ from pipeline.normalize import Catalog, normalize
 from pipeline.parallel import Task, run_tasks, split
 from pipeline.progress import FormatCounts, Progress
 from pipeline.render import FORMATS
+from pipeline.seen import read_seen, remember_seen
 from pipeline.source_cache import read_known, remember
 from pipeline.validate import ValidationReport, validate_sources
 from pipeline.write import PublishResult, publish, published_files
@@ -132,13 +134,13 @@ def settings_of(options: BuildOptions, formats: Sequence[str]) -> dict[str, obje
     return {"formats": list(formats), "drafts": options.drafts, "flavor": options.markdown_flavor}
 
 
-def is_current(old: Manifest, digest: str, options: BuildOptions) -> bool:
+def is_current(old: Manifest, digest: str, options: BuildOptions, seen: Seen) -> bool:
     """Say whether the last build read exactly this content and settings, nothing it
-    left out has come due, and every output it recorded is still there."""
+    left out has come due, and every output it recorded is still there, as it wrote it."""
     if options.force or old.stamp is None or not old.stamp.holds(digest, options.now):
         return False
     present = published_files(options.out_dir)
-    return present is not None and old.outputs() <= present
+    return present is not None and old.outputs() <= present and not old.changed_outputs(options.out_dir, seen)
 
 
 @dataclass(frozen=True)
@@ -152,18 +154,19 @@ class Plan:
 
 
 def plan_build(catalog: Catalog, sources: ContentSources, formats: Sequence[str],
-               old: Manifest, options: BuildOptions) -> Plan:
+               old: Manifest, options: BuildOptions, seen: Seen | None = None) -> Plan:
     """Give the tasks that re-render stale units: changed keys or missing outputs."""
     recap_key = recap_keys(catalog, sources)
     every_recap = tuple(recap.id for recap in catalog.recaps)
     keys: dict[str, str] = {}
     tasks: list[Task] = []
     fresh: set[str] = set()
+    changed = old.changed_outputs(options.out_dir, seen)
 
     def is_fresh(name: str) -> bool:
         record = old.units.get(name)
         return (not options.force and record is not None and record.key == keys[name]
-                and all((options.out_dir / path).is_file() for path in record.outputs))
+                and not changed.intersection(record.outputs))
 
     for format_name in formats:
         output_format = FORMATS[format_name]
@@ -203,7 +206,7 @@ def new_manifest(plan: Plan, old: Manifest, artifacts: Sequence[Artifact],
             units[name] = old.units[name]
         else:
             units[name] = UnitRecord(key, tuple(sorted(outputs[name])))
-    return Manifest(dict(sorted(units.items())), stamp)
+    return Manifest(dict(sorted(units.items())), stamp, old.files)
 
 
 def count_outputs(formats: Sequence[str], old: Manifest, manifest: Manifest,
@@ -235,7 +238,8 @@ def build(options: BuildOptions) -> BuildResult:
     with progress.stage("load") as ticker:
         digest = build_digest(options.content_dir, settings_of(options, formats))
         old = read_manifest(options.out_dir)
-        current = is_current(old, digest, options)
+        seen = read_seen(options.cache_dir)
+        current = is_current(old, digest, options, seen)
         if not current:
             known = read_known(options.cache_dir)
             sources = load_content(options.content_dir, known)
@@ -256,7 +260,7 @@ def build(options: BuildOptions) -> BuildResult:
         everything = normalize(sources)
         catalog = publishable_catalog(everything, options)
         release = next_release(everything, options)
-        plan = plan_build(catalog, sources, formats, old, options)
+        plan = plan_build(catalog, sources, formats, old, options, seen)
     seconds["normalize"] = ticker.seconds
     with progress.stage("render", total=len(plan.tasks)) as ticker:
         artifacts = run_tasks(plan.tasks, catalog, jobs=options.jobs, cache_dir=options.cache_dir,
@@ -268,6 +272,7 @@ def build(options: BuildOptions) -> BuildResult:
         manifest = new_manifest(plan, old, artifacts, formats, stamp)
         gone = sorted(PurePosixPath(p) for p in old.outputs() - manifest.outputs())
         published = publish(artifacts, options.out_dir, gone, manifest)
+        remember_seen(options.cache_dir, published.manifest, options.out_dir)
     seconds["publish"] = ticker.seconds
     counts = count_outputs(formats, old, manifest, published)
     return BuildResult(report, formats, len(catalog.recaps), published, published.removed, counts, seconds)

@@ -7,13 +7,14 @@ old file or the complete new one. Outputs whose bytes did not change are not tou
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from pipeline.errors import PublishError
-from pipeline.manifest import MANIFEST_NAME, Manifest
+from pipeline.manifest import MANIFEST_NAME, Manifest, file_sha256
 from pipeline.model import Artifact
 
 TEMP_SUFFIX = ".tmp"
@@ -24,6 +25,8 @@ class PublishResult:
     written: tuple[PurePosixPath, ...]
     unchanged: tuple[PurePosixPath, ...]
     removed: tuple[PurePosixPath, ...] = ()
+    manifest: Manifest | None = None
+    """The manifest as published, with every output's hash."""
 
 
 def confined_path(out_dir: Path, relative: PurePosixPath,
@@ -110,6 +113,7 @@ def publish(artifacts: Iterable[Artifact], out_dir: Path,
         written, unchanged = _write_changed(targets, journal)
         removed = [relative for relative, target in doomed if journal.remove(target)]
         if manifest is not None:
+            manifest = replace(manifest, files=_file_hashes(manifest, targets, out_dir, folders))
             content = manifest.to_bytes()
             target = confined_path(out_dir, PurePosixPath(MANIFEST_NAME))
             if not (target.is_file() and target.read_bytes() == content):
@@ -118,7 +122,25 @@ def publish(artifacts: Iterable[Artifact], out_dir: Path,
         journal.roll_back()
         raise
     journal.commit(out_dir)
-    return PublishResult(tuple(written), tuple(unchanged), tuple(removed))
+    return PublishResult(tuple(written), tuple(unchanged), tuple(removed), manifest)
+
+
+def _file_hashes(manifest: Manifest, targets: list[tuple[Artifact, Path]], out_dir: Path,
+                 folders: dict[PurePosixPath, Path]) -> dict[str, str]:
+    """Give the SHA-256 of each output of `manifest` as published: of the bytes this build
+    wrote (or found unchanged), else as last recorded (the build checked those files)."""
+    written = {str(artifact.path): artifact.content for artifact, _ in targets}
+    hashes = {}
+    for path in sorted(manifest.outputs()):
+        if path in written:
+            hashes[path] = hashlib.sha256(written[path]).hexdigest()
+        elif path in manifest.files:
+            hashes[path] = manifest.files[path]
+        else:
+            found = file_sha256(confined_path(out_dir, PurePosixPath(path), folders))
+            if found is not None:
+                hashes[path] = found
+    return hashes
 
 
 def _write_changed(targets: list[tuple[Artifact, Path]],

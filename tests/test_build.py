@@ -339,6 +339,46 @@ def test_a_build_killed_while_publishing_leaves_every_file_whole(content, tmp_pa
     assert all(middle[path] == final[path] for path in changed)
 
 
+def test_reverting_after_a_killed_publish_restores_every_output(content, tmp_path):
+    """Build v1, edit to v2, kill the publish half way, revert to v1: the next build finds
+    the v2 files by their bytes and puts v1 back, and the one after says up to date."""
+    out = tmp_path / "dist"
+    run(content, out)
+    first = snapshot(out)
+    originals = {p: p.read_text(encoding="utf-8") for p in (content / "recaps").glob("*.yaml")}
+    for source, text in originals.items():
+        source.write_text(text.replace("Recap", "Report"), encoding="utf-8")
+    script = tmp_path / "slow_build.py"
+    script.write_text(SLOW_BUILD, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, str(script), str(content), str(out)], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert process.stdout is not None
+    for written, _line in enumerate(process.stdout, start=1):
+        if written == 12:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    for source, text in originals.items():
+        source.write_text(text, encoding="utf-8")
+    run(content, out)
+    assert snapshot(out) == first
+    assert run(content, out).current
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_an_output_edited_by_hand_is_stale_even_when_its_size_is_kept(content, tmp_path, cache):
+    out = tmp_path / "dist"
+    cache_dir = tmp_path / "cache" if cache else None
+    run(content, out, cache_dir=cache_dir)
+    first = snapshot(out)
+    post = next(out.rglob("index.md"))
+    text = post.read_bytes()
+    post.write_bytes(text.replace(b"e", b"E", 1))  # same size, other bytes
+    result = run(content, out, cache_dir=cache_dir)
+    assert not result.current and built(result) == {"markdown": 1}
+    assert snapshot(out) == first
+
+
 def test_the_command_line_prints_stages_and_a_summary_in_ci(tmp_path):
     command = [sys.executable, "-m", "pipeline", "build", "--out", str(tmp_path / "dist"), "--no-cache"]
     result = subprocess.run(command, cwd=ROOT, env={**os.environ, "CI": "true"},
