@@ -40,7 +40,7 @@ from pipeline.render import FORMATS
 from pipeline.seen import read_seen, remember_seen
 from pipeline.source_cache import read_known, remember
 from pipeline.validate import ValidationReport, validate_sources
-from pipeline.write import PublishResult, publish, published_files
+from pipeline.write import PublishResult, output_lock, publish, published_files
 
 
 @dataclass(frozen=True)
@@ -231,8 +231,14 @@ def count_outputs(formats: Sequence[str], old: Manifest, manifest: Manifest,
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Run every stage; give the validation report and, when clean, what was published."""
+    """Run every stage; give the validation report and, when clean, what was published.
+    One build at a time per output folder: a second waits for the first (`output_lock`)."""
     formats = _check_options(options)
+    with output_lock(options.out_dir):
+        return _build(options, formats)
+
+
+def _build(options: BuildOptions, formats: tuple[str, ...]) -> BuildResult:
     progress = options.progress
     seconds: dict[str, float] = {}
     with progress.stage("load") as ticker:

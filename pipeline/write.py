@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from pipeline.errors import PublishError
 from pipeline.manifest import MANIFEST_NAME, Manifest, file_sha256
 from pipeline.model import Artifact
 
 TEMP_SUFFIX = ".tmp"
+LOCK_NAME = ".recap-build.lock"
+LOCK_WAIT_SECONDS = 30.0
+"""How long a build waits for another build into the same folder (`serve` rebuilding,
+say) before it gives up with exit 2."""
 
 
 @dataclass(frozen=True)
@@ -207,3 +215,58 @@ class _Journal:
             while folder != root and folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
                 folder = folder.parent
+
+
+@contextmanager
+def output_lock(out_dir: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the output folder for one build: a second build into it waits up to `wait`
+    seconds (default `LOCK_WAIT_SECONDS`), then raises `PublishError`.
+
+    The lock is an advisory `flock` on a file in the folder, released by the kernel if the
+    build dies; the file is removed when the build ends, and a folder this build created
+    only to lock it is removed too.
+    """
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / LOCK_NAME
+    handle = _acquire(path, LOCK_WAIT_SECONDS if wait is None else wait)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # before unlocking, so a waiter sees it went
+        handle.close()
+        if created:
+            with suppress(OSError):  # it holds outputs now
+                out_dir.rmdir()
+
+
+def _acquire(path: Path, wait: float) -> IO[str]:
+    if sys.platform == "win32":  # pragma: no cover - no flock; builds are not serialized there
+        return path.open("a", encoding="utf-8")
+    import fcntl
+
+    deadline = time.monotonic() + wait
+    while True:
+        handle = path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            handle.close()
+            if time.monotonic() >= deadline:
+                msg = (f"another build (process {holder}) is writing into {path.parent}; "
+                       f"waited {wait:g} s: run this one again when it has finished")
+                raise PublishError(msg) from None
+            time.sleep(0.1)
+            continue
+        try:  # the build before this one may have removed the file after it was opened
+            if os.fstat(handle.fileno()).st_ino == path.stat().st_ino:
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"{os.getpid()}\n")
+                handle.flush()
+                return handle
+        except FileNotFoundError:
+            pass
+        handle.close()

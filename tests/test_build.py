@@ -379,6 +379,38 @@ def test_an_output_edited_by_hand_is_stale_even_when_its_size_is_kept(content, t
     assert snapshot(out) == first
 
 
+def test_two_builds_at_once_into_one_folder_both_succeed_and_lose_nothing(content, tmp_path):
+    """The second waits for the first (it used to crash, and its rollback deleted files the
+    first had published)."""
+    reference = tmp_path / "reference"
+    run(content, reference)
+    out = tmp_path / "dist"
+    command = [sys.executable, "-m", "pipeline", "build", "--content", str(content), "--out", str(out),
+               "--no-cache"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+    outcomes = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outcomes
+    assert snapshot(out) == snapshot(reference)
+
+
+def test_a_build_that_cannot_get_the_folder_in_time_exits_2(content, tmp_path, monkeypatch, capsys):
+    from pipeline import write
+    from pipeline.__main__ import main
+    out = tmp_path / "dist"
+    run(content, out)
+    before = snapshot(out)
+    monkeypatch.setattr(write, "LOCK_WAIT_SECONDS", 0.3)
+    with write.output_lock(out):
+        code = main(["build", "--content", str(content), "--out", str(out), "--force", "--no-cache"])
+    assert code == 2
+    message = capsys.readouterr().err
+    assert f"another build (process {os.getpid()}) is writing into {out}" in message
+    assert "Traceback" not in message
+    assert snapshot(out) == before
+
+
 def test_the_command_line_prints_stages_and_a_summary_in_ci(tmp_path):
     command = [sys.executable, "-m", "pipeline", "build", "--out", str(tmp_path / "dist"), "--no-cache"]
     result = subprocess.run(command, cwd=ROOT, env={**os.environ, "CI": "true"},
