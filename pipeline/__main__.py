@@ -19,7 +19,7 @@ from pipeline.errors import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, PipelineError, Us
 from pipeline.load import load_content
 from pipeline.new import create_recap
 from pipeline.progress import Progress
-from pipeline.report import FORMAT_NAMES, TextReporter, reporter_for
+from pipeline.report import FORMAT_NAMES, TextReporter, printable, reporter_for
 from pipeline.schema_docs import schema_reference
 from pipeline.validate import ValidationReport, validate_sources
 
@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except PipelineError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Protocol, TextIO
@@ -24,6 +25,22 @@ def use_colour(stream: TextIO) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """Give `text` as one printable line: control characters and line separators (a file
+    may be named with a newline and a forged `::error` command) become `\\xNN` escapes,
+    and a line cannot start with `::`, which CI runners read as a workflow command."""
+    text = _UNPRINTABLE.sub(_escape, text)
+    return f"./{text}" if text.startswith("::") else text
+
+
 class TextReporter:
     """`file:line:col: path: message` lines, one problem each, plus a closing count."""
 
@@ -36,11 +53,11 @@ class TextReporter:
 
     def report(self, report: ValidationReport) -> None:
         for problem in report.problems:
-            where = self._paint(f"{problem.file}:{problem.line}:{problem.column}:", "1")
-            field = self._paint(problem.dotted_path, "36")
-            line = f"{where} {field}: {problem.message}"
+            where = self._paint(printable(f"{problem.file}:{problem.line}:{problem.column}:"), "1")
+            field = self._paint(printable(problem.dotted_path), "36")
+            line = f"{where} {field}: {printable(problem.message)}"
             if problem.hint:
-                line += f" ({problem.hint})"
+                line += f" ({printable(problem.hint)})"
             print(line, file=self.stream)
         count = len(report.problems)
         files = f"{report.files_checked} file{'s' if report.files_checked != 1 else ''}"

@@ -115,9 +115,9 @@ def publish(artifacts: Iterable[Artifact], out_dir: Path,
     folders: dict[PurePosixPath, Path] = {}
     targets = [(artifact, confined_path(out_dir, artifact.path, folders)) for artifact in ordered]
     doomed = [(relative, confined_path(out_dir, relative, folders)) for relative in remove]
-    sweep_temp_files(out_dir)
     journal = _Journal()
     try:
+        sweep_temp_files(out_dir)
         written, unchanged = _write_changed(targets, journal)
         removed = [relative for relative, target in doomed if journal.remove(target)]
         if manifest is not None:
@@ -126,6 +126,12 @@ def publish(artifacts: Iterable[Artifact], out_dir: Path,
             target = confined_path(out_dir, PurePosixPath(MANIFEST_NAME))
             if not (target.is_file() and target.read_bytes() == content):
                 journal.write(target, content)
+    except OSError as error:
+        journal.roll_back()
+        msg = f"cannot publish into {out_dir}: {error.strerror or error}"
+        if error.filename:
+            msg += f" ({error.filename})"
+        raise PublishError(f"{msg}; every file is as it was") from error
     except BaseException:
         journal.roll_back()
         raise
@@ -195,15 +201,19 @@ class _Journal:
         return True
 
     def roll_back(self) -> None:
-        """Put back every replaced or removed file, newest change first; remove new ones."""
+        """Put back every replaced or removed file, newest change first; remove new ones.
+        One change that cannot be undone does not stop the others from being undone."""
         for target, backup in reversed(self.changes):
-            temp_path_for(target).unlink(missing_ok=True)
-            if backup is None:
-                target.unlink(missing_ok=True)
-            elif target.exists() and os.path.samefile(backup, target):
-                backup.unlink()  # never replaced: rename() between two links to one file is a no-op
-            else:
-                os.replace(backup, target)
+            with suppress(OSError):
+                temp_path_for(target).unlink(missing_ok=True)
+            with suppress(OSError):
+                if backup is None:
+                    if target.is_file() or target.is_symlink():  # never a folder in its way
+                        target.unlink()
+                elif target.exists() and os.path.samefile(backup, target):
+                    backup.unlink()  # never replaced: rename() between two links to one file is a no-op
+                else:
+                    os.replace(backup, target)
 
     def commit(self, out_dir: Path) -> None:
         """Drop the kept versions and the folders that removals left empty."""
@@ -227,9 +237,13 @@ def output_lock(out_dir: Path, wait: float | None = None) -> Iterator[None]:
     only to lock it is removed too.
     """
     created = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / LOCK_NAME
-    handle = _acquire(path, LOCK_WAIT_SECONDS if wait is None else wait)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = _acquire(path, LOCK_WAIT_SECONDS if wait is None else wait)
+    except OSError as error:
+        msg = f"cannot lock the output folder {out_dir}: {error.strerror or error}"
+        raise PublishError(msg) from error
     try:
         yield
     finally:
