@@ -22,19 +22,30 @@ _QUOTE_PREFIX = re.compile(r"^(?:[ \t]*>)+", re.MULTILINE)
 `>` cost pandoc minutes."""
 
 
-def markdown_fields(recap: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
-    """Yield (path, text) of every Markdown field of a schema-valid recap source."""
+def markdown_fields(recap: Any) -> Iterator[tuple[JsonPath, str]]:
+    """Yield (path, text) of every Markdown field of a recap source (whatever its shape:
+    this also runs on sources that broke their schema)."""
+    if not isinstance(recap, dict):
+        return
     for key in ("intro", "closing"):
         if isinstance(recap.get(key), str):
             yield (key,), recap[key]
-    for index, action in enumerate(recap.get("calls_to_action", ())):
-        yield ("calls_to_action", index, "text"), action["text"]
-    for index, section in enumerate(recap.get("sections", ())):
-        yield ("sections", index, "body"), section["body"]
-    for index, talk in enumerate(recap.get("talks", ())):
-        yield ("talks", index, "summary"), talk["summary"]
-        for number, takeaway in enumerate(talk.get("takeaways", ())):
-            yield ("talks", index, "takeaways", number), takeaway
+    for list_key, field in (("calls_to_action", "text"), ("sections", "body"), ("talks", "summary")):
+        for index, item in _items(recap, list_key):
+            if isinstance(item.get(field), str):
+                yield (list_key, index, field), item[field]
+    for index, talk in _items(recap, "talks"):
+        takeaways = talk.get("takeaways")
+        for number, takeaway in enumerate(takeaways if isinstance(takeaways, list) else ()):
+            if isinstance(takeaway, str):
+                yield ("talks", index, "takeaways", number), takeaway
+
+
+def _items(recap: dict[str, Any], key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    items = recap.get(key)
+    for index, item in enumerate(items if isinstance(items, list) else ()):
+        if isinstance(item, dict):
+            yield index, item
 
 
 def quote_depth(text: str) -> int:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import EnvironmentProblem
 from pipeline.load import ContentSources
-from pipeline.markdown_check import markdown_problems
+from pipeline.markdown_check import markdown_fields, markdown_problems
 from pipeline.model import JsonPath, Problem, SourceDoc
 from pipeline.schema_errors import translate
 
@@ -134,6 +134,23 @@ def character_problems(doc: SourceDoc) -> list[Problem]:
             code = f"U+{ord(found.group()):04X}"
             message = f"contains the control character {code}, which feeds and handouts cannot carry"
             problems.append(Problem(doc.file, where.line, where.column, path, message, "remove it"))
+    return problems
+
+
+_LINE_SEPARATORS = re.compile("[\r\x85\u2028\u2029]")
+"""Line breaks other than LF: the schemas' one-line patterns (`^[^\\n]*$`) let them
+through, and a CR in a title is a raw line break in an iCalendar `NAME:` line."""
+
+
+def line_separator_problems(doc: SourceDoc, schema: str) -> list[Problem]:
+    """Find CR, NEL and the Unicode line and paragraph separators outside Markdown fields."""
+    markdown = {path for path, _ in markdown_fields(doc.data)} if schema == "recap" else set()
+    problems = []
+    for path, text in _strings(doc.data, ()):
+        found = _LINE_SEPARATORS.search(text)
+        if found and path not in markdown:
+            message = f"contains the line separator U+{ord(found.group()):04X}, which plain text cannot hold"
+            problems.append(_problem(doc, path, message, "keep the text on one line"))
     return problems
 
 
@@ -318,7 +335,7 @@ def single_file_problems(doc: SourceDoc, schema: str) -> list[Problem]:
     """Give the problems one file has on its own; none for bytes that passed before."""
     if doc.checked:
         return []
-    return schema_problems(doc, schema) + character_problems(doc)
+    return schema_problems(doc, schema) + character_problems(doc) + line_separator_problems(doc, schema)
 
 
 def validate_sources(sources: ContentSources) -> ValidationReport:
