@@ -331,6 +331,32 @@ def far_date_problems(doc: SourceDoc) -> list[Problem]:
     ]
 
 
+RESERVED_SLUGS = {"meetings": "calendar/meetings.ics is the calendar of every upcoming meeting"}
+"""Slugs that would name a site-wide output."""
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)),
+                             *(f"lpt{n}" for n in range(10))})
+"""Names Windows gives to devices: a checkout there cannot hold a file or folder so named."""
+
+
+def reserved_name_problems(doc: SourceDoc) -> list[Problem]:
+    """Refuse slugs, tags and series ids that would overwrite a site-wide output or that a
+    Windows checkout of the output cannot hold."""
+    recap = doc.data
+    named: list[tuple[JsonPath, str]] = [(("slug",), recap["slug"])]
+    named += [(("tags", index), tag) for index, tag in enumerate(recap.get("tags", ()))]
+    if "series" in recap:
+        named.append((("series", "id"), recap["series"]["id"]))
+    problems = []
+    for path, name in named:
+        if path == ("slug",) and name in RESERVED_SLUGS:
+            problems.append(_problem(doc, path, f"{name!r} is reserved: {RESERVED_SLUGS[name]}",
+                                     "choose another slug"))
+        elif name.lower() in WINDOWS_DEVICES:
+            problems.append(_problem(doc, path, f"{name!r} is a device name on Windows, where no file can "
+                                     "carry it", "choose another name"))
+    return problems
+
+
 def single_file_problems(doc: SourceDoc, schema: str) -> list[Problem]:
     """Give the problems one file has on its own; none for bytes that passed before."""
     if doc.checked:
@@ -359,4 +385,5 @@ def validate_sources(sources: ContentSources) -> ValidationReport:
     problems.extend(series_problems(valid_recaps))
     for doc in valid_recaps:
         problems.extend(time_problems(doc))
+        problems.extend(reserved_name_problems(doc))
     return ValidationReport(tuple(sorted(set(problems))), sources.files_read)
