@@ -138,8 +138,9 @@ class _Builder:
             msg = f"the document expands to more than {MAX_NODES:,} values (an alias bomb?)"
             raise self.fail(mark, msg, "remove the anchors and aliases (&name, *name)", path)
         if self.characters > self.max_characters:
-            capped = self.max_characters == MAX_EXPANDED_CHARACTERS
-            limit = f"{MAX_EXPANDED_CHARACTERS:,} characters" if capped else f"{EXPANSION_FACTOR} times the file's size"
+            limit = f"{EXPANSION_FACTOR} times the file's size"
+            if self.max_characters == MAX_EXPANDED_CHARACTERS:
+                limit = f"{MAX_EXPANDED_CHARACTERS:,} characters"
             msg = f"the document's text, aliases expanded, is more than {limit} (an alias bomb?)"
             raise self.fail(mark, msg, "remove the anchors and aliases (&name, *name)", path)
 
