@@ -16,6 +16,7 @@ import hashlib
 import math
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -377,6 +378,32 @@ class _ParsedLater(Mapping[JsonPath, Position]):
         return len(self._load())
 
 
+class _NotARegularFile(Exception):
+    """A source that is a symbolic link, a FIFO or a device: never read."""
+
+
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _read_regular_file(path: Path) -> tuple[bytes, int]:
+    """Give at most `MAX_FILE_BYTES` + 1 bytes of a regular file, and its size.
+
+    A symbolic link is refused, not followed (`recaps/x.yaml -> ~/.docker/config.json`
+    would print the secret's values in problems and pull-request annotations), and so is
+    anything else that is not a plain file: a FIFO would block the read for ever.
+    """
+    if path.is_symlink():
+        msg = "the file is a symbolic link; sources are read only from plain files"
+        raise _NotARegularFile(msg)
+    descriptor = os.open(path, os.O_RDONLY | _NO_FOLLOW)
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            msg = "the file is not a plain file (a FIFO, a device or a folder)"
+            raise _NotARegularFile(msg)
+        return handle.read(MAX_FILE_BYTES + 1), status.st_size
+
+
 KnownSources = Mapping[str, tuple[str, dict[str, Any]]]
 """File -> (SHA-256 of its bytes, its data), for files that passed every check before."""
 
@@ -388,9 +415,9 @@ def load_file(path: Path, known: KnownSources | None = None) -> tuple[SourceDoc 
     """
     file = display_path(path)
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-            size = os.fstat(handle.fileno()).st_size
+        raw, size = _read_regular_file(path)
+    except _NotARegularFile as refusal:
+        return None, [Problem(file, 1, 1, (), str(refusal), "put the file itself in the content folder")]
     except OSError as error:
         return None, [Problem(file, 1, 1, (), f"cannot read the file: {error.strerror}", None)]
     if size > MAX_FILE_BYTES:  # only the first megabyte was read: say how big it really is
@@ -421,7 +448,9 @@ def recap_paths(content_dir: Path) -> list[Path]:
     folder = content_dir / "recaps"
     try:
         with os.scandir(folder) as entries:  # one listing: globbing twice costs more on 1,000 files
-            names = [entry.name for entry in entries if entry.is_file() and not entry.name.startswith(".")
+            # A link is listed, to be refused by name (`_read_regular_file`), never skipped silently.
+            names = [entry.name for entry in entries if (entry.is_file() or entry.is_symlink())
+                     and not entry.name.startswith(".")
                      and entry.name.endswith((".yaml", ".yml"))]
     except OSError:
         return []
@@ -434,7 +463,7 @@ def load_content(content_dir: Path, known: KnownSources | None = None) -> Conten
     loaded: dict[str, SourceDoc | None] = {}
     for name in ("site", "people"):
         path = content_dir / f"{name}.yaml"
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             msg = f"{name}.yaml is missing from the content folder"
             problems.append(Problem(display_path(path), 1, 1, (), msg, None))
             loaded[name] = None
