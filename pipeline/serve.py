@@ -24,7 +24,7 @@ from pipeline.errors import PipelineError
 from pipeline.load import load_content
 from pipeline.manifest import SITE, read_manifest
 from pipeline.normalize import normalize
-from pipeline.report import TextReporter
+from pipeline.report import TextReporter, printable
 
 HOST = "127.0.0.1"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -115,24 +115,34 @@ class Preview:
         with self.lock:
             return self.page
 
-    def watch(self) -> None:
-        folders = (self.options.content_dir, SCHEMAS, TEMPLATES)
-        seen = watched_files(folders)
+    def watched_folders(self) -> tuple[Path, ...]:
+        return (self.options.content_dir, SCHEMAS, TEMPLATES)
+
+    def watch(self, seen: dict[Path, int]) -> None:
+        """Rebuild on every change to the files `seen` lists until stopped. Any exception is
+        logged and the watching goes on: a dead watcher would leave the preview stale
+        without a word."""
         while not self.stopping.wait(self.interval):
-            now = watched_files(folders)
-            if now != seen:
-                seen = now
-                print("change detected: rebuilding", file=sys.stderr)
-                self.rebuild()
+            try:
+                now = watched_files(self.watched_folders())
+                changed, seen = now != seen, now
+                if changed:
+                    print("change detected: rebuilding", file=sys.stderr)
+                    self.rebuild()
+            except Exception as error:  # the watcher must outlive any failure
+                print(f"the watcher caught {type(error).__name__}: {printable(str(error))}; "
+                      "it keeps watching", file=sys.stderr)
 
     def start(self) -> ThreadingHTTPServer:
-        """Build, then serve and watch in background threads; give the server."""
+        """Build, then serve and watch in background threads; give the server. The files
+        are listed before the first build, so an edit made while it runs is seen."""
+        seen = watched_files(self.watched_folders())
         self.rebuild()
         self.options.out_dir.mkdir(parents=True, exist_ok=True)
         handler = type("Handler", (_Handler,), {"preview": self})
         server = ThreadingHTTPServer((HOST, self.port), partial(handler, directory=str(self.options.out_dir)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        threading.Thread(target=self.watch, daemon=True).start()
+        threading.Thread(target=self.watch, args=(seen,), daemon=True).start()
         return server
 
     def stop(self, server: ThreadingHTTPServer) -> None:

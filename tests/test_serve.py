@@ -52,3 +52,39 @@ def test_a_broken_edit_keeps_the_last_good_preview(seed_content, tmp_path, capsy
     assert not preview.rebuild()
     assert preview.front_page() == good
     assert '"party" is not an allowed kind of recap' in capsys.readouterr().err
+
+
+def test_the_watcher_logs_an_unexpected_exception_and_keeps_watching(seed_content, tmp_path, monkeypatch,
+                                                                     capsys):
+    from pipeline import serve
+
+    options = BuildOptions(seed_content, tmp_path / "dist", datetime(2030, 1, 1, tzinfo=UTC), jobs=1)
+    preview = Preview(options, port=0, interval=0.1)
+    server = preview.start()
+    real_index_page, calls = serve.index_page, []
+
+    def fails_once(options: BuildOptions) -> bytes:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("disk\nhiccup")
+        return real_index_page(options)
+
+    monkeypatch.setattr(serve, "index_page", fails_once)
+    source = seed_content / "recaps" / "2021-06-17-linkerd-at-kubecon-eu.yaml"
+    try:
+        port = server.server_address[1]
+        for title in ("Linkerd at KubeCon Europe", "Linkerd at KubeCon Europe 2021"):
+            text = source.read_text(encoding="utf-8")
+            source.write_text(text.replace(text.split("\ntitle: ")[1].split("\n")[0], f'"{title}"', 1),
+                              encoding="utf-8")
+            deadline = time.monotonic() + 30
+            while len(calls) < (1 if title.endswith("Europe") else 2) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        deadline = time.monotonic() + 30
+        while "KubeCon Europe 2021" not in fetch(port, "/") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "KubeCon Europe 2021" in fetch(port, "/")
+    finally:
+        preview.stop(server)
+    err = capsys.readouterr().err
+    assert "the watcher caught RuntimeError: disk\\x0ahiccup; it keeps watching" in err
