@@ -378,29 +378,29 @@ class _ParsedLater(Mapping[JsonPath, Position]):
         return len(self._load())
 
 
-class _NotARegularFile(Exception):
+class NotAPlainFile(Exception):
     """A source that is a symbolic link, a FIFO or a device: never read."""
 
 
-_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+def read_plain_file(path: Path, follow_links: bool = False) -> tuple[bytes, int]:
+    """Give at most `MAX_FILE_BYTES` + 1 bytes of a regular file, and its size: a 3 GB
+    file is not read whole to learn it is too big.
 
-
-def _read_regular_file(path: Path) -> tuple[bytes, int]:
-    """Give at most `MAX_FILE_BYTES` + 1 bytes of a regular file, and its size.
-
-    A symbolic link is refused, not followed (`recaps/x.yaml -> ~/.docker/config.json`
-    would print the secret's values in problems and pull-request annotations), and so is
-    anything else that is not a plain file: a FIFO would block the read for ever.
+    A symbolic link is refused, not followed, unless asked (`recaps/x.yaml ->
+    ~/.docker/config.json` would print the secret's values in problems and pull-request
+    annotations), and so is anything that is not a plain file: a FIFO would block the
+    read for ever, `/dev/zero` never ends.
     """
-    if path.is_symlink():
+    if path.is_symlink() and not follow_links:
         msg = "the file is a symbolic link; sources are read only from plain files"
-        raise _NotARegularFile(msg)
-    descriptor = os.open(path, os.O_RDONLY | _NO_FOLLOW)
+        raise NotAPlainFile(msg)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow_links else getattr(os, "O_NOFOLLOW", 0))
+    descriptor = os.open(path, flags)
     with os.fdopen(descriptor, "rb") as handle:
         status = os.fstat(handle.fileno())
         if not stat.S_ISREG(status.st_mode):
             msg = "the file is not a plain file (a FIFO, a device or a folder)"
-            raise _NotARegularFile(msg)
+            raise NotAPlainFile(msg)
         return handle.read(MAX_FILE_BYTES + 1), status.st_size
 
 
@@ -415,8 +415,8 @@ def load_file(path: Path, known: KnownSources | None = None) -> tuple[SourceDoc 
     """
     file = display_path(path)
     try:
-        raw, size = _read_regular_file(path)
-    except _NotARegularFile as refusal:
+        raw, size = read_plain_file(path)
+    except NotAPlainFile as refusal:
         return None, [Problem(file, 1, 1, (), str(refusal), "put the file itself in the content folder")]
     except OSError as error:
         return None, [Problem(file, 1, 1, (), f"cannot read the file: {error.strerror}", None)]
@@ -448,7 +448,7 @@ def recap_paths(content_dir: Path) -> list[Path]:
     folder = content_dir / "recaps"
     try:
         with os.scandir(folder) as entries:  # one listing: globbing twice costs more on 1,000 files
-            # A link is listed, to be refused by name (`_read_regular_file`), never skipped silently.
+            # A link is listed, to be refused by name (`read_plain_file`), never skipped silently.
             names = [entry.name for entry in entries if (entry.is_file() or entry.is_symlink())
                      and not entry.name.startswith(".")
                      and entry.name.endswith((".yaml", ".yml"))]
