@@ -32,7 +32,7 @@ from pipeline.manifest import (
     site_key,
     unit_name,
 )
-from pipeline.model import MARKDOWN_FLAVORS, Artifact, Recap
+from pipeline.model import MARKDOWN_FLAVORS, Artifact, Problem, Recap
 from pipeline.normalize import Catalog, normalize
 from pipeline.parallel import Task, run_tasks, split
 from pipeline.progress import FormatCounts, Progress
@@ -209,6 +209,24 @@ def new_manifest(plan: Plan, old: Manifest, artifacts: Sequence[Artifact],
     return Manifest(dict(sorted(units.items())), stamp, old.files)
 
 
+MAX_RECAP_OUTPUT_BYTES = 20_000_000
+"""The outputs of one recap together (post, handout, JSON, calendar) may come to at most
+this: the loader bounds a source's expanded text (4 MB), this bounds what it renders to."""
+
+
+def oversized_recaps(catalog: Catalog, artifacts: Sequence[Artifact]) -> tuple[Problem, ...]:
+    """Give a problem for each recap whose outputs rendered in this build exceed the cap."""
+    totals: dict[str, int] = {}
+    for artifact in artifacts:
+        if artifact.recap_id is not None:
+            totals[artifact.recap_id] = totals.get(artifact.recap_id, 0) + len(artifact.content)
+    return tuple(
+        Problem(recap.source_file, 1, 1, (), f"its outputs come to {totals[recap.id] / 1_000_000:.1f} MB; "
+                f"at most {MAX_RECAP_OUTPUT_BYTES // 1_000_000} MB per recap", "shorten the longest texts")
+        for recap in catalog.recaps if totals.get(recap.id, 0) > MAX_RECAP_OUTPUT_BYTES
+    )
+
+
 def count_outputs(formats: Sequence[str], old: Manifest, manifest: Manifest,
                   published: PublishResult) -> dict[str, FormatCounts]:
     """Give built / unchanged / removed outputs per format."""
@@ -272,6 +290,9 @@ def _build(options: BuildOptions, formats: tuple[str, ...]) -> BuildResult:
         artifacts = run_tasks(plan.tasks, catalog, jobs=options.jobs, cache_dir=options.cache_dir,
                               on_done=lambda task: ticker.advance())
     seconds["render"] = ticker.seconds
+    oversized = oversized_recaps(catalog, artifacts)
+    if oversized:
+        return BuildResult(ValidationReport(oversized, report.files_checked), formats, seconds=seconds)
     with progress.stage("publish") as ticker:
         stamp = Stamp(digest, report.files_checked, len(catalog.recaps),
                       release.isoformat() if release else None)

@@ -422,3 +422,14 @@ def test_the_command_line_prints_stages_and_a_summary_in_ci(tmp_path):
     assert "format    built  unchanged  removed  failed" in lines
     assert "markdown  1      0          0        0" in lines
     assert result.stdout == ""
+
+
+def test_outputs_of_a_recap_beyond_the_cap_are_a_problem_and_nothing_written(content, tmp_path, monkeypatch):
+    monkeypatch.setattr(build_module, "MAX_RECAP_OUTPUT_BYTES", 60_000)  # the real cap is 20 MB
+    options = BuildOptions(content_dir=content, out_dir=tmp_path / "dist", now=NOW, jobs=1)
+    result = build(options)
+    assert not result.report.ok and result.published is None
+    problem = result.report.problems[0]
+    assert (problem.line, problem.column) == (1, 1)
+    assert problem.message.startswith("its outputs come to ") and "at most 0 MB per recap" in problem.message
+    assert not (tmp_path / "dist").exists()
