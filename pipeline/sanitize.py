@@ -214,3 +214,24 @@ def without_fragment_links(blocks: Iterable[Block]) -> list[Block]:
 
     result: list[Block] = visit(list(blocks))
     return result
+
+
+def with_fenced_code(blocks: Iterable[Block]) -> list[Block]:
+    """Give `blocks` with every code block that has no language marked `text`.
+
+    For the Markdown writer: pandoc 3.9's `gfm` writer writes a plain code block that
+    opens a list item, or sits in a definition list, without its indentation, so the code
+    became live Markdown (`- <script>...`); a code block with a language is always fenced.
+    """
+    def visit(node: Any) -> Any:
+        if isinstance(node, list):
+            return [visit(item) for item in node]
+        if isinstance(node, dict):
+            if node.get("t") == "CodeBlock" and not node["c"][0][1]:
+                attr = node["c"][0]
+                return {"t": "CodeBlock", "c": [[attr[0], ["text"], attr[2]], node["c"][1]]}
+            return {key: visit(value) for key, value in node.items()}
+        return node
+
+    result: list[Block] = visit(list(blocks))
+    return result

@@ -32,7 +32,7 @@ from pipeline.render.document import (
 )
 from pipeline.render.structured_data import json_ld
 from pipeline.render.template_guard import neutralize_written, without_task_boxes
-from pipeline.sanitize import Block, plain_text
+from pipeline.sanitize import Block, plain_text, with_fenced_code
 from pipeline.yaml_text import dump_yaml
 
 WRITER = "gfm-raw_html"
@@ -212,7 +212,7 @@ def post_bodies(documents: Sequence[RecapDocument], flavor: Flavor) -> list[str]
     """Give each post's body as a pandoc JSON document, ready for the gfm writer."""
     bodies = []
     for doc in documents:
-        blocks = body_blocks(doc, flavor.recording_style)
+        blocks = with_fenced_code(body_blocks(doc, flavor.recording_style))
         if flavor.name == "gfm":
             blocks = _gfm_heading(doc.recap) + blocks
         bodies.append(encode_document(blocks))
