@@ -265,9 +265,10 @@ def _html_values(value: object, key: str = "") -> Iterator[tuple[str, str]]:
 
 ALLOWED_SHORTCODE = re.compile(r'\{\{< youtube "[A-Za-z0-9_-]{11}" >\}\}')
 MARKDOWN_UNSAFE_TARGET = re.compile(
-    r"(\]\(\s*<?|^\s*\[[^\]]*\]:\s*<?|(?<!\\)<)\s*(javascript|vbscript|data|file)\s*:",
+    r"((?<!\\)\]\(\s*<?|^\s*\[[^\]]*\]:\s*<?|(?<!\\)<)\s*(javascript|vbscript|data|file)\s*:",
     re.IGNORECASE | re.MULTILINE)
-"""A link, reference definition or autolink whose target is not a web address."""
+"""A link, reference definition or autolink whose target is not a web address (an escaped
+`\\]` closes no link text)."""
 
 
 CODE_SPAN = re.compile(r"(?<!\\)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
