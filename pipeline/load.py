@@ -16,7 +16,6 @@ import hashlib
 import math
 import os
 import re
-import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -27,9 +26,8 @@ from typing import Any
 import yaml
 
 from pipeline.model import JsonPath, Position, Problem, SourceDoc
+from pipeline.plain_files import MAX_FILE_BYTES, NotAPlainFile, read_plain_file
 
-MAX_FILE_BYTES = 1_000_000
-"""A seed-sized recap is 15 kB; a 200-talk conference fits with room to spare."""
 MAX_DEPTH = 32
 """The schema nests at most 6 levels; anything deeper is a mistake or an attack."""
 MAX_LIST_ITEMS = 1_000
@@ -376,32 +374,6 @@ class _ParsedLater(Mapping[JsonPath, Position]):
 
     def __len__(self) -> int:
         return len(self._load())
-
-
-class NotAPlainFile(Exception):
-    """A source that is a symbolic link, a FIFO or a device: never read."""
-
-
-def read_plain_file(path: Path, follow_links: bool = False) -> tuple[bytes, int]:
-    """Give at most `MAX_FILE_BYTES` + 1 bytes of a regular file, and its size: a 3 GB
-    file is not read whole to learn it is too big.
-
-    A symbolic link is refused, not followed, unless asked (`recaps/x.yaml ->
-    ~/.docker/config.json` would print the secret's values in problems and pull-request
-    annotations), and so is anything that is not a plain file: a FIFO would block the
-    read for ever, `/dev/zero` never ends.
-    """
-    if path.is_symlink() and not follow_links:
-        msg = "the file is a symbolic link; sources are read only from plain files"
-        raise NotAPlainFile(msg)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow_links else getattr(os, "O_NOFOLLOW", 0))
-    descriptor = os.open(path, flags)
-    with os.fdopen(descriptor, "rb") as handle:
-        status = os.fstat(handle.fileno())
-        if not stat.S_ISREG(status.st_mode):
-            msg = "the file is not a plain file (a FIFO, a device or a folder)"
-            raise NotAPlainFile(msg)
-        return handle.read(MAX_FILE_BYTES + 1), status.st_size
 
 
 KnownSources = Mapping[str, tuple[str, dict[str, Any]]]

@@ -18,8 +18,9 @@ from typing import Any
 from pipeline.importer.nodes import block_text, clean
 from pipeline.importer.plaintext import shape_plain_text
 from pipeline.importer.report import ImportFailed
-from pipeline.load import MAX_FILE_BYTES, NotAPlainFile, display_path, parse_yaml, read_plain_file
+from pipeline.load import display_path, parse_yaml
 from pipeline.pandoc import PandocError, run_pandoc
+from pipeline.plain_files import MAX_FILE_BYTES, NotAPlainFile, read_plain_file
 from pipeline.sanitize import Block, nesting_depth
 
 MARKDOWN_READER = "markdown-raw_tex-raw_attribute-yaml_metadata_block-pandoc_title_block"
