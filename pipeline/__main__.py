@@ -15,17 +15,21 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.build import BuildOptions, build, build_time
+from pipeline.cache import conversions_kept
 from pipeline.errors import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, PipelineError, UsageError
 from pipeline.load import load_content
 from pipeline.new import create_recap
 from pipeline.progress import Progress
-from pipeline.report import FORMAT_NAMES, TextReporter, reporter_for
+from pipeline.report import FORMAT_NAMES, TextReporter, printable, reporter_for
 from pipeline.schema_docs import schema_reference
 from pipeline.validate import ValidationReport, validate_sources
 
 
 def _validate(args: argparse.Namespace) -> int:
-    report = validate_sources(load_content(args.content))
+    # Validation reads every Markdown field with pandoc; the cache makes that a lookup for
+    # fields read before (by an earlier validate or build).
+    with conversions_kept(None if args.no_cache else args.cache, os.cpu_count() or 1):
+        report = validate_sources(load_content(args.content))
     reporter_for(args.format).report(report)
     return EXIT_OK if report.ok else EXIT_CONTENT
 
@@ -138,6 +142,9 @@ def parser() -> argparse.ArgumentParser:
 
     validate = command("validate", "check every source against the schemas and cross-file rules")
     validate.add_argument("--format", choices=FORMAT_NAMES, default="text", help="report format")
+    validate.add_argument("--cache", type=Path, default=Path(".recap-cache"),
+                          help="conversion cache folder, shared with build (default: .recap-cache)")
+    validate.add_argument("--no-cache", action="store_true", help="keep no conversions")
     validate.set_defaults(run=_validate)
 
     build_cmd = command("build", "validate, render every format and publish into the output folder")
@@ -190,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except PipelineError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

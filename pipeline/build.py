@@ -17,11 +17,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from pipeline.cache import conversions_kept
 from pipeline.errors import UsageError
 from pipeline.load import ContentSources, load_content
 from pipeline.manifest import (
     SITE,
     Manifest,
+    Seen,
     Stamp,
     UnitRecord,
     build_digest,
@@ -30,14 +32,15 @@ from pipeline.manifest import (
     site_key,
     unit_name,
 )
-from pipeline.model import MARKDOWN_FLAVORS, Artifact, Recap
+from pipeline.model import MARKDOWN_FLAVORS, Artifact, Problem, Recap
 from pipeline.normalize import Catalog, normalize
 from pipeline.parallel import Task, run_tasks, split
 from pipeline.progress import FormatCounts, Progress
 from pipeline.render import FORMATS
+from pipeline.seen import read_seen, remember_seen
 from pipeline.source_cache import read_known, remember
 from pipeline.validate import ValidationReport, validate_sources
-from pipeline.write import PublishResult, publish, published_files
+from pipeline.write import PublishResult, output_lock, publish, published_files
 
 
 @dataclass(frozen=True)
@@ -131,13 +134,13 @@ def settings_of(options: BuildOptions, formats: Sequence[str]) -> dict[str, obje
     return {"formats": list(formats), "drafts": options.drafts, "flavor": options.markdown_flavor}
 
 
-def is_current(old: Manifest, digest: str, options: BuildOptions) -> bool:
+def is_current(old: Manifest, digest: str, options: BuildOptions, seen: Seen) -> bool:
     """Say whether the last build read exactly this content and settings, nothing it
-    left out has come due, and every output it recorded is still there."""
+    left out has come due, and every output it recorded is still there, as it wrote it."""
     if options.force or old.stamp is None or not old.stamp.holds(digest, options.now):
         return False
     present = published_files(options.out_dir)
-    return present is not None and old.outputs() <= present
+    return present is not None and old.outputs() <= present and not old.changed_outputs(options.out_dir, seen)
 
 
 @dataclass(frozen=True)
@@ -151,18 +154,19 @@ class Plan:
 
 
 def plan_build(catalog: Catalog, sources: ContentSources, formats: Sequence[str],
-               old: Manifest, options: BuildOptions) -> Plan:
+               old: Manifest, options: BuildOptions, seen: Seen | None = None) -> Plan:
     """Give the tasks that re-render stale units: changed keys or missing outputs."""
     recap_key = recap_keys(catalog, sources)
     every_recap = tuple(recap.id for recap in catalog.recaps)
     keys: dict[str, str] = {}
     tasks: list[Task] = []
     fresh: set[str] = set()
+    changed = old.changed_outputs(options.out_dir, seen)
 
     def is_fresh(name: str) -> bool:
         record = old.units.get(name)
         return (not options.force and record is not None and record.key == keys[name]
-                and all((options.out_dir / path).is_file() for path in record.outputs))
+                and not changed.intersection(record.outputs))
 
     for format_name in formats:
         output_format = FORMATS[format_name]
@@ -202,7 +206,25 @@ def new_manifest(plan: Plan, old: Manifest, artifacts: Sequence[Artifact],
             units[name] = old.units[name]
         else:
             units[name] = UnitRecord(key, tuple(sorted(outputs[name])))
-    return Manifest(dict(sorted(units.items())), stamp)
+    return Manifest(dict(sorted(units.items())), stamp, old.files)
+
+
+MAX_RECAP_OUTPUT_BYTES = 20_000_000
+"""The outputs of one recap together (post, handout, JSON, calendar) may come to at most
+this: the loader bounds a source's expanded text (4 MB), this bounds what it renders to."""
+
+
+def oversized_recaps(catalog: Catalog, artifacts: Sequence[Artifact]) -> tuple[Problem, ...]:
+    """Give a problem for each recap whose outputs rendered in this build exceed the cap."""
+    totals: dict[str, int] = {}
+    for artifact in artifacts:
+        if artifact.recap_id is not None:
+            totals[artifact.recap_id] = totals.get(artifact.recap_id, 0) + len(artifact.content)
+    return tuple(
+        Problem(recap.source_file, 1, 1, (), f"its outputs come to {totals[recap.id] / 1_000_000:.1f} MB; "
+                f"at most {MAX_RECAP_OUTPUT_BYTES // 1_000_000} MB per recap", "shorten the longest texts")
+        for recap in catalog.recaps if totals.get(recap.id, 0) > MAX_RECAP_OUTPUT_BYTES
+    )
 
 
 def count_outputs(formats: Sequence[str], old: Manifest, manifest: Manifest,
@@ -227,14 +249,21 @@ def count_outputs(formats: Sequence[str], old: Manifest, manifest: Manifest,
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Run every stage; give the validation report and, when clean, what was published."""
+    """Run every stage; give the validation report and, when clean, what was published.
+    One build at a time per output folder: a second waits for the first (`output_lock`)."""
     formats = _check_options(options)
+    with output_lock(options.out_dir):
+        return _build(options, formats)
+
+
+def _build(options: BuildOptions, formats: tuple[str, ...]) -> BuildResult:
     progress = options.progress
     seconds: dict[str, float] = {}
     with progress.stage("load") as ticker:
         digest = build_digest(options.content_dir, settings_of(options, formats))
         old = read_manifest(options.out_dir)
-        current = is_current(old, digest, options)
+        seen = read_seen(options.cache_dir)
+        current = is_current(old, digest, options, seen)
         if not current:
             known = read_known(options.cache_dir)
             sources = load_content(options.content_dir, known)
@@ -245,7 +274,7 @@ def build(options: BuildOptions) -> BuildResult:
         counts = count_outputs(formats, old, old, PublishResult((), ()))
         report = ValidationReport((), old.stamp.files)
         return BuildResult(report, formats, old.stamp.recaps, counts=counts, seconds=seconds, current=True)
-    with progress.stage("validate") as ticker:
+    with progress.stage("validate") as ticker, conversions_kept(options.cache_dir, options.jobs):
         report = validate_sources(sources)
         remember(options.cache_dir, sources, report, known)
     seconds["validate"] = ticker.seconds
@@ -255,18 +284,22 @@ def build(options: BuildOptions) -> BuildResult:
         everything = normalize(sources)
         catalog = publishable_catalog(everything, options)
         release = next_release(everything, options)
-        plan = plan_build(catalog, sources, formats, old, options)
+        plan = plan_build(catalog, sources, formats, old, options, seen)
     seconds["normalize"] = ticker.seconds
     with progress.stage("render", total=len(plan.tasks)) as ticker:
         artifacts = run_tasks(plan.tasks, catalog, jobs=options.jobs, cache_dir=options.cache_dir,
                               on_done=lambda task: ticker.advance())
     seconds["render"] = ticker.seconds
+    oversized = oversized_recaps(catalog, artifacts)
+    if oversized:
+        return BuildResult(ValidationReport(oversized, report.files_checked), formats, seconds=seconds)
     with progress.stage("publish") as ticker:
         stamp = Stamp(digest, report.files_checked, len(catalog.recaps),
                       release.isoformat() if release else None)
         manifest = new_manifest(plan, old, artifacts, formats, stamp)
         gone = sorted(PurePosixPath(p) for p in old.outputs() - manifest.outputs())
         published = publish(artifacts, options.out_dir, gone, manifest)
+        remember_seen(options.cache_dir, published.manifest, options.out_dir)
     seconds["publish"] = ticker.seconds
     counts = count_outputs(formats, old, manifest, published)
     return BuildResult(report, formats, len(catalog.recaps), published, published.removed, counts, seconds)

@@ -9,8 +9,11 @@ there is never a writer racing another.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+
+from pipeline import pandoc
 
 _BATCH = 500
 """SQLite allows a limited number of parameters per statement."""
@@ -78,3 +81,17 @@ class ConversionStore:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+@contextmanager
+def conversions_kept(cache_dir: Path | None, jobs: int) -> Iterator[None]:
+    """Keep what pandoc reads meanwhile in the cache folder: validation reads every
+    Markdown field, and the build's workers load those readings instead of redoing them."""
+    store = ConversionStore(cache_dir) if cache_dir else None
+    pandoc.jobs, pandoc.store = jobs, store
+    try:
+        yield
+    finally:
+        pandoc.store = None
+        if store is not None:
+            store.close()

@@ -36,6 +36,7 @@ class EnvironmentProblem(PipelineError):
 
 
 class PublishError(PipelineError):
-    """Raised by `write` when an output would land outside the output folder."""
+    """Raised by `write` when it cannot publish: an output would land outside the output
+    folder, another build holds it, or the file system refuses a write."""
 
     exit_code = EXIT_USAGE

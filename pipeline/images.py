@@ -31,10 +31,8 @@ MAX_IMAGES = 50
 IMAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.(png|jpe?g|webp|gif)$",
                         re.IGNORECASE)
 """What a local image may be called: a plain file name, no folders, no hidden files."""
-_IMAGE_TARGET = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^\s>]+?)>?(?:\s+[\"'(][^\n]*)?\)")
-_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$|(`+)[^`].*?\2|^(?: {4}|\t)[^\n]*$",
-                   re.MULTILINE | re.DOTALL)
-"""Fenced and indented code blocks and code spans, whose image syntax is text."""
+_IMAGE_TARGET = re.compile(r"!\[[^\]\n]{0,500}\]\(\s*<?([^\s>)]{1,200})>?(?:\s+[\"'(][^\n)]{0,500})?\)")
+_BACKTICKS = re.compile(r"(`+)")
 
 
 def media_type(content: bytes) -> str | None:
@@ -144,8 +142,24 @@ def local_image_names(markdown: str) -> list[str]:
     no local image, and sanitizing leaves its alt text in its place. A good guess, not a
     parser: an image the guess misses is still shown as its alt text when it is not there.
     """
-    text = _CODE.sub("", markdown)
+    text = _outside_code(markdown)
     return [target for target in _IMAGE_TARGET.findall(text) if IMAGE_NAME.match(target)]
+
+
+def _outside_code(markdown: str) -> str:
+    """Give the Markdown with code spans and backtick fences taken out: a run of backticks
+    opens code that the next run of the same length closes. One pass, linear in the text
+    (a regular expression for this backtracks for seconds over a line of backticks)."""
+    kept, opened = [], ""
+    for index, part in enumerate(_BACKTICKS.split(markdown)):
+        if index % 2:  # a run of backticks
+            if not opened:
+                opened = part
+            elif part == opened:
+                opened = ""
+        elif not opened:
+            kept.append(part)
+    return " ".join(kept)
 
 
 def _found(names: set[str]) -> str:

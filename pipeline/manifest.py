@@ -6,8 +6,11 @@ A unit's key is a hash of all it depends on: the pipeline's own code and templat
 tools' versions, the site settings, and for a recap unit its source, the people records
 it uses and its series siblings; a site-wide unit's key covers the keys of the recaps it
 shows. The manifest in the output folder records each unit's key and outputs; a unit is
-rebuilt when its key changed or one of its outputs is missing. It also records a `Stamp`
-of the whole build, which lets an unchanged build stop before parsing anything.
+rebuilt when its key changed or one of its outputs is missing or not the file the build
+wrote: the manifest records each output's SHA-256, and a file whose bytes differ is
+stale, so a build killed while publishing can never leave a wrong "up to date". It also
+records a `Stamp` of the whole build, which lets an unchanged build stop before parsing
+anything.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
     from pipeline.normalize import Catalog
 
 MANIFEST_NAME = ".recap-manifest.json"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 NOT_RENDERING = frozenset({"importer", "bench.py", "synthetic.py", "new.py", "schema_docs.py",
                            "report.py", "__main__.py", "serve.py", "preview"})
 """Modules that cannot change an output; editing them keeps every output fresh."""
@@ -44,6 +47,18 @@ class UnitRecord:
 
     key: str
     outputs: tuple[str, ...]
+
+
+Seen = dict[str, tuple[int, int, str]]
+"""Output path -> (size, modification time in ns, SHA-256) when a build last saw the file:
+an output with that size and time need not be read to know its hash (`pipeline.seen`)."""
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -75,9 +90,28 @@ class Manifest:
 
     units: Mapping[str, UnitRecord]
     stamp: Stamp | None = field(default=None, compare=False)
+    files: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Output path -> SHA-256 of the bytes the build that published it wrote there."""
 
     def outputs(self) -> set[str]:
         return {path for record in self.units.values() for path in record.outputs}
+
+    def changed_outputs(self, out_dir: Path, seen: Seen | None = None) -> set[str]:
+        """Give the outputs that are missing or hold other bytes than were published; a
+        file `seen` with its size and time unchanged is not read again."""
+        changed = set()
+        for path in self.outputs():
+            expected, target = self.files.get(path), out_dir / path
+            try:
+                status = target.stat()
+            except OSError:
+                changed.add(path)
+                continue
+            if seen and seen.get(path) == (status.st_size, status.st_mtime_ns, expected):
+                continue
+            if expected is None or file_sha256(target) != expected:
+                changed.add(path)
+        return changed
 
     def to_bytes(self) -> bytes:
         document: dict[str, Any] = {
@@ -86,6 +120,7 @@ class Manifest:
         }
         if self.stamp is not None:
             document["stamp"] = asdict(self.stamp)
+        document["files"] = dict(sorted(self.files.items()))
         return (json.dumps(document, sort_keys=True, indent=1) + "\n").encode("utf-8")
 
 
@@ -108,9 +143,10 @@ def read_manifest(out_dir: Path) -> Manifest:
             valid_until = stamp["valid_until"]
             stamp = Stamp(str(stamp["digest"]), int(stamp["files"]), int(stamp["recaps"]),
                           None if valid_until is None else str(valid_until))
+        files = {str(path): str(sha) for path, sha in document.get("files", {}).items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest({})
-    return Manifest(units, stamp)
+    return Manifest(units, stamp, files)
 
 
 def _digest(*parts: Any) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from pipeline.errors import PipelineError
-from pipeline.sanitize import Block, sanitize_blocks
+from pipeline.sanitize import MAX_NESTING, Block, nesting_depth, sanitize_blocks
 from pipeline.sanitize import __file__ as sanitize_file
 
 _T = TypeVar("_T")
@@ -38,17 +38,57 @@ jobs = os.cpu_count() or 1
 MIN_CHUNK = 8
 """Documents per process below which starting another process costs more than it saves."""
 
-READER = "markdown-raw_html-raw_tex-raw_attribute-yaml_metadata_block-pandoc_title_block"
-"""Pandoc Markdown without raw passthrough, and without metadata blocks that would
-swallow text (a `---` block or a leading `% title` line in a field)."""
+READER = ("markdown-raw_html-raw_tex-raw_attribute-yaml_metadata_block-pandoc_title_block"
+          "-citations-tex_math_dollars-latex_macros-example_lists")
+"""Pandoc Markdown without raw passthrough, without metadata blocks that would swallow
+text (a `---` block or a leading `% title` line in a field), and without extensions no
+recap needs that cost time or break a format: `citations` makes pandoc's time grow
+fourfold per two more `[` (30 `[` never finish); TeX math (`$\\frac{}{}$`) has no typst
+translation for every input. Such text stays literal."""
 RTS_OPTIONS = ("+RTS", "-A8m", "-RTS")
 """A larger allocation area spares the short-lived process most garbage collections."""
+
+SECONDS_PER_RUN = 10.0
+"""Wall-time limit of a pandoc run over one document (a recap's field takes ~20 ms)."""
+SECONDS_PER_MEGABYTE = 20.0
+"""Extra wall time a batch gets per MB of input (1,000 seed recaps are ~6 MB, ~9 s)."""
+MAX_SECONDS = 300.0
+"""No pandoc run, however big its batch, runs longer than this."""
+HEAP_MEGABYTES = 1024
+"""Heap limit (`+RTS -M`) of a pandoc run over one document."""
+HEAP_MEGABYTES_PER_INPUT_MEGABYTE = 256
+"""Extra heap a batch gets per MB of input."""
+MAX_HEAP_MEGABYTES = 4096
+"""No pandoc run, however big its batch, gets more heap than this."""
 _SEPARATOR = f"RECAPSEPARATOR{uuid.uuid4().hex}N"
 _SEPARATOR_LINE = re.compile(rf"^(?:<p>)?{_SEPARATOR}(\d+)(?:</p>)?$", re.MULTILINE)
 
 
 class PandocError(PipelineError):
     """Raised when pandoc fails or cannot be started; the message carries its stderr."""
+
+
+class PandocLimitError(PandocError):
+    """Raised when a pandoc run hits its time or heap limit (see `run_limits`)."""
+
+
+class UnreadableMarkdown(PandocError):
+    """Raised by `read_markdown` for a fragment that pandoc cannot read within the limits,
+    alone; `fragment` and `reason` let validation locate and explain it."""
+
+    def __init__(self, fragment: str, reason: str) -> None:
+        super().__init__(f"cannot read Markdown: {reason}")
+        self.fragment = fragment
+        self.reason = reason
+
+
+def run_limits(input_bytes: int) -> tuple[float, int]:
+    """Give the (seconds, heap MB) a pandoc run over `input_bytes` of input may take:
+    the single-document limits, scaled by the input's size, capped."""
+    megabytes = input_bytes / 1_000_000
+    seconds = min(SECONDS_PER_RUN + SECONDS_PER_MEGABYTE * megabytes, MAX_SECONDS)
+    heap = min(HEAP_MEGABYTES + int(HEAP_MEGABYTES_PER_INPUT_MEGABYTE * megabytes), MAX_HEAP_MEGABYTES)
+    return seconds, heap
 
 
 @cache
@@ -62,14 +102,27 @@ def pandoc_path() -> str:
     return str(pypandoc.get_pandoc_path())
 
 
+_HEAP_EXHAUSTED = 251
+"""Pandoc's (GHC's) exit status when the heap limit is reached."""
+
+
 def run_pandoc(source: str, *args: str) -> str:
-    """Run pandoc once in its sandbox (it reads no file but its input) and give stdout."""
-    command = [pandoc_path(), *RTS_OPTIONS, "--sandbox", *args]
+    """Run pandoc once in its sandbox (it reads no file but its input), within the time
+    and heap limits for its input's size, and give stdout."""
+    data = source.encode("utf-8")
+    seconds, heap = run_limits(len(data))
+    command = [pandoc_path(), *RTS_OPTIONS[:-1], f"-M{heap}m", "-RTS", "--sandbox", *args]
     try:
-        result = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, check=False)
+        result = subprocess.run(command, input=data, capture_output=True, check=False, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        msg = f"pandoc took longer than {seconds:.1f} s, its limit"
+        raise PandocLimitError(msg) from None
     except OSError as error:
         msg = f"cannot run pandoc: {error}"
         raise PandocError(msg) from error
+    if result.returncode == _HEAP_EXHAUSTED or b"Heap exhausted" in result.stderr:
+        msg = f"pandoc needed more than {heap} MB of memory, its limit"
+        raise PandocLimitError(msg)
     if result.returncode != 0:
         msg = f"pandoc failed ({' '.join(args)}): {result.stderr.decode('utf-8', 'replace').strip()}"
         raise PandocError(msg)
@@ -122,6 +175,7 @@ def forget() -> None:
     long-lived process that converts many recaps."""
     _read_cache.clear()
     _write_cache.clear()
+    _refused.clear()
 
 
 store: Store | None = None
@@ -168,16 +222,43 @@ def _in_parallel(convert: Callable[[list[_T]], list[_R]], items: list[_T]) -> li
         return [result for part in pool.map(convert, chunks) for result in part]
 
 
-def _read_batch(fragments: list[str]) -> list[list[Block]]:
+def _parse(fragment: str) -> list[Block]:
+    return _blocks_of(run_pandoc(fragment, "-f", READER, "-t", "json"))
+
+
+def _blocks_of(written: str) -> list[Block]:
+    """Give the blocks of pandoc's JSON; a document nested beyond Python's recursion limit
+    (1,000 `>` in a row) is a limit reached, not a crash."""
+    try:
+        blocks: list[Block] = json.loads(written)["blocks"]
+    except RecursionError:
+        msg = "the Markdown is nested too deeply to read"
+        raise PandocLimitError(msg) from None
+    return blocks
+
+
+def _read_one(fragment: str) -> list[Block] | str:
+    """Give a fragment's blocks, or why it cannot be read within the limits."""
+    try:
+        return _parse(fragment)
+    except PandocLimitError as error:
+        return str(error)
+
+
+def _read_batch(fragments: list[str]) -> list[list[Block] | str]:
+    """Read fragments in one run; when the batch hits a limit or its separators do not
+    survive, read them one by one, which also finds the fragment that hit the limit."""
     joined = "\n\n".join(
         fragment if index == 0 else f"{_SEPARATOR}{index}\n\n{fragment}"
         for index, fragment in enumerate(fragments)
     )
-    blocks = json.loads(run_pandoc(joined, "-f", READER, "-t", "json"))["blocks"]
-    parts = _split_blocks(blocks, len(fragments))
+    try:
+        parts = _split_blocks(_parse(joined), len(fragments))
+    except PandocLimitError:
+        parts = None
     if parts is not None:
-        return parts
-    return [json.loads(run_pandoc(fragment, "-f", READER, "-t", "json"))["blocks"] for fragment in fragments]
+        return list(parts)
+    return [_read_one(fragment) for fragment in fragments]
 
 
 _NEEDS_OWN_DOCUMENT = re.compile(r"\[\^|^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
@@ -185,13 +266,42 @@ _NEEDS_OWN_DOCUMENT = re.compile(r"\[\^|^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 fragment with either is read on its own: it must neither lend nor borrow definitions."""
 
 
-def _read_alone(fragments: list[str]) -> list[list[Block]]:
-    return [json.loads(run_pandoc(fragment, "-f", READER, "-t", "json"))["blocks"] for fragment in fragments]
+def _read_alone(fragments: list[str]) -> list[list[Block] | str]:
+    return [_read_one(fragment) for fragment in fragments]
+
+
+_refused: dict[str, str] = {}
+"""Fragment -> why pandoc could not read it within the limits (or it nests too deeply)."""
+
+
+def _accept(fragment: str, read: list[Block] | str) -> list[Block] | None:
+    """Give sanitized blocks, or None after recording why the fragment is refused."""
+    if isinstance(read, str):
+        _refused[fragment] = read
+        return None
+    depth = nesting_depth(read)
+    if depth > MAX_NESTING:
+        _refused[fragment] = f"nests {depth} levels deep (quotes, lists, emphasis...); at most {MAX_NESTING}"
+        return None
+    return list(sanitize_blocks(read))
 
 
 def read_markdown(fragments: Sequence[str]) -> list[list[Block]]:
-    """Give each Markdown fragment as sanitized pandoc blocks (batched, cached)."""
-    missing = list(dict.fromkeys(f for f in fragments if f not in _read_cache))
+    """Give each Markdown fragment as sanitized pandoc blocks (batched, cached).
+
+    Raises `UnreadableMarkdown` for a fragment that hits a limit; validation
+    (`refused_markdown`) reports those first, so a build never meets one.
+    """
+    refused = refused_markdown(fragments)
+    if refused:
+        fragment, reason = next(iter(refused.items()))
+        raise UnreadableMarkdown(fragment, reason)
+    return [_read_cache[fragment] for fragment in fragments]
+
+
+def refused_markdown(fragments: Sequence[str]) -> dict[str, str]:
+    """Read every fragment into the cache; give those that cannot be read, and why."""
+    missing = list(dict.fromkeys(f for f in fragments if f not in _read_cache and f not in _refused))
     stored = _from_store({_key("read", READER, f): f for f in missing})
     for fragment, text in stored.items():
         _read_cache[fragment] = json.loads(text)
@@ -201,12 +311,14 @@ def read_markdown(fragments: Sequence[str]) -> list[list[Block]]:
     new: dict[str, str] = {}
     for group, convert in ((batched, _read_batch), (alone, _read_alone)):
         if group:
-            for fragment, blocks in zip(group, _in_parallel(convert, group), strict=True):
-                _read_cache[fragment] = list(sanitize_blocks(blocks))
-                new[_key("read", READER, fragment)] = json.dumps(_read_cache[fragment])
+            for fragment, read in zip(group, _in_parallel(convert, group), strict=True):
+                blocks = _accept(fragment, read)
+                if blocks is not None:
+                    _read_cache[fragment] = blocks
+                    new[_key("read", READER, fragment)] = json.dumps(blocks)
     if store is not None:
         store.save(new)
-    return [_read_cache[fragment] for fragment in fragments]
+    return {fragment: _refused[fragment] for fragment in dict.fromkeys(fragments) if fragment in _refused}
 
 
 @cache
@@ -292,16 +404,24 @@ def stored_key(*parts: str) -> str:
     return _key(*parts)
 
 
-def markdown_to(fragments: Sequence[str], to: str, *options: str) -> list[str]:
-    """Convert Markdown fragments to format `to` (two pandoc runs, whatever their number).
+def markdown_to(fragments: Sequence[str], to: str, *options: str,
+                adapt: Callable[[list[Block]], list[Block]] | None = None) -> list[str]:
+    """Convert Markdown fragments to format `to` (two pandoc runs, whatever their number),
+    after `adapt` (a function of `pipeline.sanitize`) has changed what that format
+    cannot show.
 
     Each result is also stored under its Markdown text, so that a later build finds it
     with one lookup instead of decoding the parsed field and encoding it again.
     """
-    keys = {fragment: _key("convert", to, *options, fragment) for fragment in dict.fromkeys(fragments)}
+    adapted = adapt.__name__ if adapt else ""
+    keys = {fragment: _key("convert", to, *options, adapted, fragment)
+            for fragment in dict.fromkeys(fragments)}
 
     def convert(missing: list[str]) -> dict[str, str]:
-        return dict(zip(missing, write_documents(read_markdown(missing), to, *options), strict=True))
+        documents = read_markdown(missing)
+        if adapt is not None:
+            documents = [adapt(blocks) for blocks in documents]
+        return dict(zip(missing, write_documents(documents, to, *options), strict=True))
 
     done = recall_or_make(keys, convert)
     return [done[fragment] for fragment in fragments]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Protocol, TextIO
@@ -28,6 +29,22 @@ def _counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """Give `text` as one printable line: control characters and line separators (a file
+    may be named with a newline and a forged `::error` command) become `\\xNN` escapes,
+    and a line cannot start with `::`, which CI runners read as a workflow command."""
+    text = _UNPRINTABLE.sub(_escape, text)
+    return f"./{text}" if text.startswith("::") else text
+
+
 class TextReporter:
     """`file:line:col: path: message` lines, one problem each (`file:line:col: warning:
     path: message` for a warning), plus a closing count."""
@@ -41,13 +58,13 @@ class TextReporter:
 
     def report(self, report: ValidationReport) -> None:
         for problem in report.problems:
-            where = self._paint(f"{problem.file}:{problem.line}:{problem.column}:", "1")
+            where = self._paint(printable(f"{problem.file}:{problem.line}:{problem.column}:"), "1")
             if not problem.is_error:
                 where += " " + self._paint("warning:", "33")
-            field = self._paint(problem.dotted_path, "36")
-            line = f"{where} {field}: {problem.message}"
+            field = self._paint(printable(problem.dotted_path), "36")
+            line = f"{where} {field}: {printable(problem.message)}"
             if problem.hint:
-                line += f" ({problem.hint})"
+                line += f" ({printable(problem.hint)})"
             print(line, file=self.stream)
         files = _counted(report.files_checked, "file")
         warnings = f", {_counted(len(report.warnings), 'warning')}" if report.warnings else ""

@@ -17,11 +17,20 @@ from typing import Any
 Block = dict[str, Any]
 Inline = dict[str, Any]
 
-SAFE_LINK = re.compile(r"^(https?://|mailto:|#|/(?!/)|[A-Za-z0-9._~-]+(/|$|#|\?))", re.IGNORECASE)
+SAFE_LINK = re.compile(r"^(https?://[^/?#\s]|mailto:[^@\s]+@[^@\s]|#|/(?!/)|[A-Za-z0-9._~-]+(/|$|#|\?))",
+                       re.IGNORECASE)
+"""Web URLs with a host, mail URLs with an address, fragments and relative paths:
+`mailto:` alone or `http:///p` lead nowhere, and feed readers refuse them."""
 SAFE_IMAGE = re.compile(
-    r"^(https?://|[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.(png|jpe?g|webp|gif)$)", re.IGNORECASE)
-"""Web images, and plain file names of images kept beside the source (`local_images`)."""
+    r"^(https?://[^/?#\s]|[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.(png|jpe?g|webp|gif)$)",
+    re.IGNORECASE)
+"""Web images with a host, and plain file names of images kept beside the source
+(`local_images`)."""
 _WEB = re.compile(r"^https?://", re.IGNORECASE)
+MAX_NESTING = 12
+"""Levels of pandoc nodes (quotes, lists, emphasis, links...) a Markdown field may nest.
+Prose needs five or six; typst stops at its show-rule depth (16 quotes or 40 lists, a
+handout adds levels of its own) and Python's recursion at a few hundred."""
 
 
 _NO_ATTR: list[Any] = ["", [], []]
@@ -31,6 +40,23 @@ def _clean_attr(attr: list[Any], keep_classes: bool = False) -> list[Any]:
     """Drop identifiers and key-value attributes; keep classes only where asked (code)."""
     classes = [c for c in attr[1] if re.fullmatch(r"[A-Za-z0-9_+-]+", c)] if keep_classes else []
     return ["", classes, []]
+
+
+def nesting_depth(blocks: list[Block]) -> int:
+    """Give how many pandoc nodes deep `blocks` nest, without recursion (the input may be
+    hundreds of levels deep)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(blocks, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict):
+            if "t" in node:
+                depth += 1
+                deepest = max(deepest, depth)
+            pending.extend((value, depth) for value in node.values())
+        elif isinstance(node, list):
+            pending.extend((item, depth) for item in node)
+    return deepest
 
 
 def plain_text(blocks: Iterable[Block]) -> str:
@@ -196,3 +222,47 @@ def local_images(node: Any, resolve: ImageResolver) -> Any:
             return [{"t": "Str", "c": _text_of(content) or "[image]"}]
         return {"t": "Image", "c": [attr, content, [target, title]]}
     return {"t": node["t"], "c": local_images(node["c"], resolve)}
+
+
+def without_fragment_links(blocks: Iterable[Block]) -> list[Block]:
+    """Give `blocks` with links to a fragment (`#notes`, `#`) replaced by their text.
+
+    For the handout: typst resolves a fragment as a label of its own document, and
+    fails on one that is not there (recap text can name none: identifiers are dropped).
+    """
+    def visit(node: Any) -> Any:
+        if isinstance(node, list):
+            out: list[Any] = []
+            for item in node:
+                if isinstance(item, dict) and item.get("t") == "Link" and item["c"][2][0].startswith("#"):
+                    out.extend(visit(item["c"][1]))
+                else:
+                    out.append(visit(item))
+            return out
+        if isinstance(node, dict):
+            return {key: visit(value) for key, value in node.items()}
+        return node
+
+    result: list[Block] = visit(list(blocks))
+    return result
+
+
+def with_fenced_code(blocks: Iterable[Block]) -> list[Block]:
+    """Give `blocks` with every code block that has no language marked `text`.
+
+    For the Markdown writer: pandoc 3.9's `gfm` writer writes a plain code block that
+    opens a list item, or sits in a definition list, without its indentation, so the code
+    became live Markdown (`- <script>...`); a code block with a language is always fenced.
+    """
+    def visit(node: Any) -> Any:
+        if isinstance(node, list):
+            return [visit(item) for item in node]
+        if isinstance(node, dict):
+            if node.get("t") == "CodeBlock" and not node["c"][0][1]:
+                attr = node["c"][0]
+                return {"t": "CodeBlock", "c": [[attr[0], ["text"], attr[2]], node["c"][1]]}
+            return {key: visit(value) for key, value in node.items()}
+        return node
+
+    result: list[Block] = visit(list(blocks))
+    return result

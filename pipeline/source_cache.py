@@ -18,7 +18,9 @@ from pipeline.model import SourceDoc
 from pipeline.validate import ValidationReport
 
 CACHE_NAME = "sources.marshal"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Raised whenever validation learns a new rule, so that files remembered as passing
+are checked against it (2: Markdown read by pandoc, far dates)."""
 
 
 def read_known(cache_dir: Path | None) -> KnownSources:
@@ -49,8 +51,12 @@ def remember(cache_dir: Path | None, sources: ContentSources, report: Validation
     }
     if entries.keys() == known.keys() and all(entries[f][0] == known[f][0] for f in entries):
         return
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    temp = cache_dir / f".{CACHE_NAME}.tmp"
-    with temp.open("wb") as handle:
-        marshal.dump({"version": FORMAT_VERSION, "entries": entries}, handle)
-    os.replace(temp, cache_dir / CACHE_NAME)
+    # A temporary file of this process's own: builds into other folders may share the cache.
+    temp = cache_dir / f".{CACHE_NAME}.{os.getpid()}.tmp"
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with temp.open("wb") as handle:
+            marshal.dump({"version": FORMAT_VERSION, "entries": entries}, handle)
+        os.replace(temp, cache_dir / CACHE_NAME)
+    except OSError:
+        temp.unlink(missing_ok=True)  # no cache this time: the next build validates again

@@ -22,6 +22,7 @@ from pipeline.errors import EnvironmentProblem
 from pipeline.images import image_problem
 from pipeline.images import reference_problems as image_references
 from pipeline.load import ContentSources
+from pipeline.markdown_check import markdown_fields, markdown_problems
 from pipeline.model import JsonPath, Problem, SourceDoc, parse_datetime, parse_moment
 from pipeline.normalize import site_from
 from pipeline.placeholders import placeholder_problems
@@ -147,6 +148,23 @@ def character_problems(doc: SourceDoc) -> list[Problem]:
             code = f"U+{ord(found.group()):04X}"
             message = f"contains the control character {code}, which feeds and handouts cannot carry"
             problems.append(Problem(doc.file, where.line, where.column, path, message, "remove it"))
+    return problems
+
+
+_LINE_SEPARATORS = re.compile("[\r\x85\u2028\u2029]")
+"""Line breaks other than LF: the schemas' one-line patterns (`^[^\\n]*$`) let them
+through, and a CR in a title is a raw line break in an iCalendar `NAME:` line."""
+
+
+def line_separator_problems(doc: SourceDoc, schema: str) -> list[Problem]:
+    """Find CR, NEL and the Unicode line and paragraph separators outside Markdown fields."""
+    markdown = {path for path, _ in markdown_fields(doc.data)} if schema == "recap" else set()
+    problems = []
+    for path, text in _strings(doc.data, ()):
+        found = _LINE_SEPARATORS.search(text)
+        if found and path not in markdown:
+            message = f"contains the line separator U+{ord(found.group()):04X}, which plain text cannot hold"
+            problems.append(_problem(doc, path, message, "keep the text on one line"))
     return problems
 
 
@@ -363,11 +381,53 @@ def site_problems(recaps: list[SourceDoc], site_doc: SourceDoc | None) -> list[P
     return problems
 
 
+LATEST_YEAR = 9000
+"""Dates after this year are refused: a time zone, an offset or a duration added to
+9999-12-31 leaves Python's calendar (OverflowError) in feeds, handouts and calendars."""
+_DATE_PREFIX = re.compile(r"^(\d{4})-\d\d-\d\d(?:$|[Tt ])")
+
+
+def far_date_problems(doc: SourceDoc) -> list[Problem]:
+    """Find dates and date-times beyond `LATEST_YEAR`."""
+    return [
+        _problem(doc, path, f"is after the year {LATEST_YEAR}, later than any recap can be dated",
+                 "check the year")
+        for path, text in _strings(doc.data, ())
+        if (found := _DATE_PREFIX.match(text)) and int(found[1]) > LATEST_YEAR
+    ]
+
+
+RESERVED_SLUGS = {"meetings": "calendar/meetings.ics is the calendar of every upcoming meeting"}
+"""Slugs that would name a site-wide output."""
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)),
+                             *(f"lpt{n}" for n in range(10))})
+"""Names Windows gives to devices: a checkout there cannot hold a file or folder so named."""
+
+
+def reserved_name_problems(doc: SourceDoc) -> list[Problem]:
+    """Refuse slugs, tags and series ids that would overwrite a site-wide output or that a
+    Windows checkout of the output cannot hold."""
+    recap = doc.data
+    named: list[tuple[JsonPath, str]] = [(("slug",), recap["slug"])]
+    named += [(("tags", index), tag) for index, tag in enumerate(recap.get("tags", ()))]
+    if "series" in recap:
+        named.append((("series", "id"), recap["series"]["id"]))
+    problems = []
+    for path, name in named:
+        if path == ("slug",) and name in RESERVED_SLUGS:
+            problems.append(_problem(doc, path, f"{name!r} is reserved: {RESERVED_SLUGS[name]}",
+                                     "choose another slug"))
+        elif name.lower() in WINDOWS_DEVICES:
+            problems.append(_problem(doc, path, f"{name!r} is a device name on Windows, where no file can "
+                                     "carry it", "choose another name"))
+    return problems
+
+
 def single_file_problems(doc: SourceDoc, schema: str) -> list[Problem]:
     """Give the problems one file has on its own; none for bytes that passed before."""
     if doc.checked:
         return []
-    return schema_problems(doc, schema) + character_problems(doc)
+    return schema_problems(doc, schema) + character_problems(doc) + line_separator_problems(doc, schema)
 
 
 def validate_sources(sources: ContentSources) -> ValidationReport:
@@ -381,10 +441,11 @@ def validate_sources(sources: ContentSources) -> ValidationReport:
         valid[name] = doc if doc and not found else None
     valid_recaps = []
     for doc in sources.recaps:
-        found = single_file_problems(doc, "recap")
+        found = single_file_problems(doc, "recap") or far_date_problems(doc)
         problems.extend(found)
         if not found:
             valid_recaps.append(doc)
+    problems.extend(markdown_problems([doc for doc in valid_recaps if not doc.checked]))
     problems.extend(reference_problems(valid_recaps, valid["people"], valid["site"]))
     if valid["site"] is not None and sources.content_dir is not None:
         problems.extend(branding_problems(valid["site"], sources.content_dir))
@@ -397,4 +458,5 @@ def validate_sources(sources: ContentSources) -> ValidationReport:
         problems.extend(placeholder_problems(doc))
         problems.extend(file_date_problems(doc))
         problems.extend(image_references(doc, sources.images.get(doc.file, ())))
+        problems.extend(reserved_name_problems(doc))
     return ValidationReport(tuple(sorted(set(problems))), sources.files_read)

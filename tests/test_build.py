@@ -346,6 +346,78 @@ def test_a_build_killed_while_publishing_leaves_every_file_whole(content, tmp_pa
     assert all(middle[path] == final[path] for path in changed)
 
 
+def test_reverting_after_a_killed_publish_restores_every_output(content, tmp_path):
+    """Build v1, edit to v2, kill the publish half way, revert to v1: the next build finds
+    the v2 files by their bytes and puts v1 back, and the one after says up to date."""
+    out = tmp_path / "dist"
+    run(content, out)
+    first = snapshot(out)
+    originals = {p: p.read_text(encoding="utf-8") for p in (content / "recaps").glob("*.yaml")}
+    for source, text in originals.items():
+        source.write_text(text.replace("Recap", "Report"), encoding="utf-8")
+    script = tmp_path / "slow_build.py"
+    script.write_text(SLOW_BUILD, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, str(script), str(content), str(out)], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert process.stdout is not None
+    for written, _line in enumerate(process.stdout, start=1):
+        if written == 12:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    for source, text in originals.items():
+        source.write_text(text, encoding="utf-8")
+    run(content, out)
+    assert snapshot(out) == first
+    assert run(content, out).current
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_an_output_edited_by_hand_is_stale_even_when_its_size_is_kept(content, tmp_path, cache):
+    out = tmp_path / "dist"
+    cache_dir = tmp_path / "cache" if cache else None
+    run(content, out, cache_dir=cache_dir)
+    first = snapshot(out)
+    post = next(out.rglob("index.md"))
+    text = post.read_bytes()
+    post.write_bytes(text.replace(b"e", b"E", 1))  # same size, other bytes
+    result = run(content, out, cache_dir=cache_dir)
+    assert not result.current and built(result) == {"markdown": 1}
+    assert snapshot(out) == first
+
+
+def test_two_builds_at_once_into_one_folder_both_succeed_and_lose_nothing(content, tmp_path):
+    """The second waits for the first (it used to crash, and its rollback deleted files the
+    first had published)."""
+    reference = tmp_path / "reference"
+    run(content, reference)
+    out = tmp_path / "dist"
+    command = [sys.executable, "-m", "pipeline", "build", "--content", str(content), "--out", str(out),
+               "--no-cache"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+    outcomes = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outcomes
+    assert snapshot(out) == snapshot(reference)
+
+
+def test_a_build_that_cannot_get_the_folder_in_time_exits_2(content, tmp_path, monkeypatch, capsys):
+    from pipeline import write
+    from pipeline.__main__ import main
+    out = tmp_path / "dist"
+    run(content, out)
+    before = snapshot(out)
+    monkeypatch.setattr(write, "LOCK_WAIT_SECONDS", 0.3)
+    with write.output_lock(out):
+        code = main(["build", "--content", str(content), "--out", str(out), "--force", "--no-cache"])
+    assert code == 2
+    message = capsys.readouterr().err
+    assert f"another build (process {os.getpid()}) is writing into {out}" in message
+    assert "Traceback" not in message
+    assert snapshot(out) == before
+
+
 def test_the_command_line_prints_stages_and_a_summary_in_ci(tmp_path):
     command = [sys.executable, "-m", "pipeline", "build", "--out", str(tmp_path / "dist"), "--no-cache"]
     result = subprocess.run(command, cwd=ROOT, env={**os.environ, "CI": "true"},
@@ -389,3 +461,14 @@ def test_a_section_of_100000_characters_builds_every_format_in_bounded_time(make
     (handout,) = out.rglob("*july-office-hours.pdf")
     pages = pypdf.PdfReader(handout).pages
     assert "Last words of the long section." in " ".join(page.extract_text() for page in pages)
+
+
+def test_outputs_of_a_recap_beyond_the_cap_are_a_problem_and_nothing_written(content, tmp_path, monkeypatch):
+    monkeypatch.setattr(build_module, "MAX_RECAP_OUTPUT_BYTES", 60_000)  # the real cap is 20 MB
+    options = BuildOptions(content_dir=content, out_dir=tmp_path / "dist", now=NOW, jobs=1)
+    result = build(options)
+    assert not result.report.ok and result.published is None
+    problem = result.report.problems[0]
+    assert (problem.line, problem.column) == (1, 1)
+    assert problem.message.startswith("its outputs come to ") and "at most 0 MB per recap" in problem.message
+    assert not (tmp_path / "dist").exists()

@@ -212,6 +212,12 @@ def test_toml_front_matter_and_agenda_headings_make_a_meeting_recap(empty_conten
     ("bad-yaml.md", b"---\ntitle: [unclosed\n---\nText.\n", r"line \d+: front matter: YAML syntax error"),
     ("bad-toml.md", b"+++\ntitle = \n+++\nText.\n", "TOML front matter"),
     ("only-script.html", b"<script>alert(1)</script>", "no text left"),
+    # bounded (#18): each used to be a RecursionError
+    ("quotes.md", b"---\ntitle: x\n---\n\n" + b">" * 300 + b" deep\n", "nested 302 levels deep"),
+    ("divs.html", b"<html><body>" + b"<div>" * 3000 + b"x" + b"</div>" * 3000 + b"</body></html>",
+     "nested too deep"),
+    ("toml-arrays.md", b"+++\na = " + b"[" * 3000 + b"]" * 3000 + b"\n+++\n\nbody\n",
+     "TOML front matter: values are nested too deeply"),
 ])
 def test_malformed_inputs_give_a_clear_message_and_write_nothing(
         name: str, content: bytes, reason: str, empty_content: Path, tmp_path: Path) -> None:
@@ -249,3 +255,22 @@ def test_what_the_importer_cannot_know_is_a_placeholder_that_blocks_publishing(
     report = validate_sources(load_content(empty_content))
     assert [(p.dotted_path, p.severity) for p in report.problems] == [
         ("summary", "error"), ("sections[0].body", "error"), ("sections[1].body", "error")]
+
+
+def test_what_is_not_a_post_is_refused_before_it_is_read(empty_content: Path, tmp_path: Path) -> None:
+    """A FIFO would hang the import, /dev/zero never ends, a 3 GB file was read whole (#18)."""
+    import os
+    import time
+
+    fifo = tmp_path / "fifo.md"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.md"
+    with huge.open("wb") as handle:
+        handle.truncate(3 * 1024**3)  # sparse: no disk used
+    cases = [(fifo, "not a plain file"), (Path("/dev/zero"), "not a plain file"),
+             (huge, "the file is 3221.2 MB, larger than 1 MB")]
+    for path, reason in cases:
+        started = time.monotonic()
+        with pytest.raises(ImportFailed, match=reason):
+            import_post(path, empty_content, today=TODAY)
+        assert time.monotonic() - started < 1.0

@@ -155,3 +155,44 @@ def test_a_ten_megabyte_file_is_reported_with_its_real_size(tmp_path):
     doc, problems = load_file(big)
     assert doc is None
     assert problems[0].message == "the file is 10.0 MB; the limit is 1 MB"
+
+
+# --- sources that are not plain files (#18) -----------------------------------------------
+
+SECRET = "ghp_NOT_A_REAL_TOKEN_0123456789"
+
+
+def test_a_symlinked_source_is_refused_by_name_and_its_target_never_shown(make_content, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    content = make_content()
+    secret = tmp_path / "config.json"
+    secret.write_text(f'{{"auths": {{"token": "{SECRET}"}}}}\n', encoding="utf-8")
+    (content / "recaps" / "x.yaml").symlink_to(secret)
+    (content / "recaps" / "broken.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    for reporter in ("text", "github", "json"):
+        result = subprocess.run([sys.executable, "-m", "pipeline", "validate", "--content", str(content),
+                                 "--format", reporter], capture_output=True, text=True, check=False, cwd=ROOT)
+        assert result.returncode == 1
+        assert SECRET not in result.stdout + result.stderr
+        assert "auths" not in result.stdout + result.stderr
+        assert result.stdout.count("symbolic link") == 2, result.stdout
+
+
+def test_a_fifo_named_like_a_source_does_not_hang_the_loader(make_content):
+    import os
+
+    from pipeline.load import load_content
+
+    content = make_content()
+    os.mkfifo(content / "recaps" / "pipe.yaml")
+    (content / "people.yaml").unlink()
+    os.mkfifo(content / "people.yaml")
+    started = time.monotonic()
+    sources = load_content(content)
+    assert time.monotonic() - started < 1.0
+    assert [p.message for p in sources.problems] == [
+        "the file is not a plain file (a FIFO, a device or a folder)"]

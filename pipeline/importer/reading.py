@@ -18,9 +18,10 @@ from typing import Any
 from pipeline.importer.nodes import block_text, clean
 from pipeline.importer.plaintext import shape_plain_text
 from pipeline.importer.report import ImportFailed
-from pipeline.load import MAX_FILE_BYTES, display_path, parse_yaml
+from pipeline.load import display_path, parse_yaml
 from pipeline.pandoc import PandocError, run_pandoc
-from pipeline.sanitize import Block
+from pipeline.plain_files import MAX_FILE_BYTES, NotAPlainFile, read_plain_file
+from pipeline.sanitize import Block, nesting_depth
 
 MARKDOWN_READER = "markdown-raw_tex-raw_attribute-yaml_metadata_block-pandoc_title_block"
 """Raw HTML stays on so that HTML in a post is a RawBlock we can drop whole (a `<script>`
@@ -101,6 +102,8 @@ def _toml_matter(file: str, source: str) -> dict[str, Any]:
         matter = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
         raise fail(file, f"TOML front matter: {error}") from None
+    except RecursionError:
+        raise fail(file, "TOML front matter: values are nested too deeply") from None
     plain: dict[str, Any] = json.loads(json.dumps(matter, default=_toml_value))
     return plain
 
@@ -112,12 +115,25 @@ def _toml_value(value: Any) -> str:
     raise TypeError(type(value).__name__)
 
 
+MAX_IMPORT_NESTING = 64
+"""Levels of pandoc nodes an imported post may nest: old HTML nests its divs deeply, but
+past this the importer's tree walks would run out of Python's recursion."""
+
+
 def pandoc_blocks(file: str, text: str, reader: str) -> tuple[list[Block], dict[str, Any]]:
-    """Give pandoc's blocks and metadata for `text` read with `reader`."""
+    """Give pandoc's blocks and metadata for `text` read with `reader` (within pandoc's
+    time and heap limits, and `MAX_IMPORT_NESTING`)."""
     try:
         document = json.loads(run_pandoc(text, "-f", reader, "-t", "json"))
     except PandocError as error:
         raise fail(file, f"pandoc could not read it: {error}") from None
+    except RecursionError:
+        document = None
+    depth = nesting_depth(document["blocks"]) if document is not None else None
+    if depth is None or depth > MAX_IMPORT_NESTING:
+        shown = "too" if depth is None else f"{depth} levels"
+        raise fail(file, f"the post is nested {shown} deep (quotes, lists, HTML elements); "
+                   f"at most {MAX_IMPORT_NESTING} levels can be imported")
     return document["blocks"], document["meta"]
 
 
@@ -146,9 +162,14 @@ def read_post(path: Path) -> Post:
     """Read one input file into a `Post`, or raise `ImportFailed` saying why it cannot be."""
     file = display_path(path)
     try:
-        raw = path.read_bytes()
+        raw, size = read_plain_file(path, follow_links=True)
+    except NotAPlainFile as refusal:
+        raise fail(file, str(refusal)) from None
     except OSError as error:
         raise fail(file, f"cannot read the file: {error.strerror}") from None
+    if size > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // 1_000_000
+        raise fail(file, f"the file is {size / 1_000_000:.1f} MB, larger than {limit} MB; is it a post?")
     text = decode(file, raw)
     kind = input_format(path, text)
     if kind == "html":

@@ -9,7 +9,6 @@ the caller passes a `RecordingStyle`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -241,18 +240,3 @@ def recording_link(recording: Recording, title: str) -> list[Block]:
     length = format_duration(recording)
     label = f"Watch the recording ({length})" if length else "Watch the recording"
     return [para(link(text(f"▶ {label}"), recording.watch_url))]
-
-
-_TEMPLATE_OPENERS = re.compile(r"\{(?=[{%])")
-
-
-def neutralize_templates(document: str) -> str:
-    """Break `{{` and `{%` in every text of a document, so that Hugo shortcodes and Liquid
-    tags written in recap text stay text: a zero-width space goes between the braces, the
-    text looks the same and no template engine sees a tag.
-
-    Works on the document's pandoc JSON (`pipeline.pandoc.encode_document`), where `{{` and
-    `{%` can only come from strings (JSON objects open with `{"`). URLs cannot hold
-    braces: the schema's uri format refuses them.
-    """
-    return _TEMPLATE_OPENERS.sub(r"{\\u200b", document)

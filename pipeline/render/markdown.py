@@ -2,9 +2,9 @@
 
 The body is the shared recap document written by pandoc's `gfm` writer with raw HTML
 off (Hugo's default Goldmark settings omit raw HTML, so none may appear). Front matter is
-YAML written by PyYAML. Pandoc knows nothing of template engines, so every text from a
-recap has `{{` and `{%` broken before writing (see `neutralize_templates`); the only live
-shortcodes are the pipeline's own `{{< youtube "ID" >}}` embeds.
+YAML written by PyYAML. Pandoc knows nothing of template engines, so the written body has
+every template, attribute and task-list opener broken (`pipeline.render.template_guard`);
+the only live shortcodes are the pipeline's own `{{< youtube "ID" >}}` embeds.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from pipeline.render.body import Style, body_blocks, embed_card
 from pipeline.render.document import (
     RecapDocument,
     header,
-    neutralize_templates,
     para,
     prepare,
     recording_link,
@@ -36,8 +35,9 @@ from pipeline.render.structured_data import (
     short_description,
     thumbnail_url,
 )
+from pipeline.render.template_guard import neutralize_written, without_task_boxes
 from pipeline.routes import Routes
-from pipeline.sanitize import Block, local_images
+from pipeline.sanitize import Block, local_images, with_fenced_code
 from pipeline.yaml_text import dump_yaml
 
 WRITER = "gfm-raw_html"
@@ -265,32 +265,17 @@ def _gfm_heading(recap: Recap) -> list[Block]:
     return [header(1, text(recap.title)), para(text(recap.summary))]
 
 
-_UNLABELLED_CODE = "text"
-"""The info string of a code block written without one: linters ask for a language."""
-
-
-def _label_code(blocks: list[Block]) -> list[Block]:
-    """Give fenced code blocks without a language the plain `text` one (markdownlint MD040)."""
-    labelled = []
-    for block in blocks:
-        if block["t"] == "CodeBlock" and not block["c"][0][1]:
-            block = {"t": "CodeBlock", "c": [["", [_UNLABELLED_CODE], []], block["c"][1]]}
-        labelled.append(block)
-    return labelled
-
-
 def post_bodies(documents: Sequence[RecapDocument], flavor: Flavor, site: Site) -> list[str]:
     """Give each post's body as a pandoc JSON document, ready for the gfm writer."""
     routes = Routes(site)
     bodies = []
     for doc in documents:
         recap = doc.recap
-        blocks = body_blocks(doc, flavor.style)
+        blocks = with_fenced_code(body_blocks(doc, flavor.style))
         if flavor.name == "gfm":
             blocks = _gfm_heading(recap) + blocks
-        blocks = local_images(_label_code(blocks), routes.image_resolver(recap, absolute=False))
-        encoded = encode_document(blocks)
-        bodies.append(neutralize_templates(encoded) if flavor.neutralize else encoded)
+        blocks = local_images(blocks, routes.image_resolver(recap, absolute=False))
+        bodies.append(encode_document(blocks))
     return bodies
 
 
@@ -313,6 +298,7 @@ def render_flavor(catalog: Catalog, flavor_name: str,
         return []
     documents = prepare(chosen, site, catalog.recaps)
     bodies = write_encoded(post_bodies(documents, flavor, site), WRITER, *writer_options(site))
+    bodies = [neutralize_written(body) if flavor.neutralize else without_task_boxes(body) for body in bodies]
     routes = Routes(site)
     artifacts = []
     for doc, body in zip(documents, bodies, strict=True):

@@ -71,6 +71,7 @@ from pipeline.render.document import (
     meeting_times,
 )
 from pipeline.routes import Routes
+from pipeline.sanitize import without_fragment_links
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "handout"
 TEMPLATE = "handout.typ"
@@ -116,10 +117,11 @@ def _workspace(pid: int) -> Workspace:
     for source in TEMPLATE_DIR.iterdir():
         if source.is_file() and source.suffix == ".typ":
             shutil.copyfile(source, root / source.name)
-    shutil.copytree(TEMPLATE_DIR / FONT_FOLDER, root / FONT_FOLDER)
     (root / IMAGE_FOLDER).mkdir()
+    # Fonts are read from the package by path: typst loads them at start-up, and the
+    # markup can name no font file (only the root folder is readable from markup).
     compiler = typst.Compiler(str(root / TEMPLATE), root=str(root), ignore_system_fonts=True,
-                              font_paths=[str(root / FONT_FOLDER)])
+                              font_paths=[str(TEMPLATE_DIR / FONT_FOLDER)])
     return Workspace(root, compiler)
 
 
@@ -408,7 +410,7 @@ def _all_markdown(recaps: Sequence[Recap]) -> Iterator[str]:
 def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     """Give one handout per recap, converting every Markdown field in one pandoc batch."""
     fields = list(dict.fromkeys(_all_markdown(recaps)))
-    markup = dict(zip(fields, markdown_to(fields, "typst"), strict=True))
+    markup = dict(zip(fields, markdown_to(fields, "typst", adapt=without_fragment_links), strict=True))
     routes = Routes(catalog.site)
     return [
         Artifact(
