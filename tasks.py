@@ -81,7 +81,7 @@ def markdown(c, flavor="", drafts=False):
 # `title` has a default only so that it is a flag, not a positional argument: invoke
 # gives a missing positional argument the next word, so `invoke new --help` ran the task
 # with the title "--help". `python -m pipeline new` still requires --title.
-@task(help={"title": "the recap's title (required)", "kind": "meeting (default) or conference",
+@task(help={"title": "the recap's title (required)", "kind": "meeting (default), conference or review",
             "date": "publication date YYYY-MM-DD (default: today); also the file name's date",
             "slug": "default: from the title", "author": "person id (default: site.yaml's default_author)",
             "content": "content folder (default: content)"})

@@ -179,7 +179,7 @@ def parser() -> argparse.ArgumentParser:
 
     new = command("new", "start a new recap source with a permanent id")
     new.add_argument("--title", required=True)
-    new.add_argument("--kind", choices=("meeting", "conference"), default="meeting")
+    new.add_argument("--kind", choices=("meeting", "conference", "review"), default="meeting")
     new.add_argument("--date", help="publication date, YYYY-MM-DD (default: today)")
     new.add_argument("--slug", help="default: made from the title")
     new.add_argument("--author", help="person id (default: site.yaml's default_author)")

@@ -10,13 +10,17 @@ import json
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.errors import UsageError
 from pipeline.load import load_file, recap_paths
+from pipeline.model import Site
+from pipeline.normalize import site_from
 from pipeline.placeholders import PLACEHOLDER_SPEAKER, PLACEHOLDER_SUMMARY, placeholder
+from pipeline.routes import Routes
 
 MODELINE = "# yaml-language-server: $schema=../../schema/recap.schema.json"
 SLUG_LIMIT = 80
@@ -100,6 +104,28 @@ talks:
 """
 
 
+def _review_body() -> str:
+    return f"""\
+intro: |
+  {placeholder("what this review covers.")}
+sections:
+  - kind: theme
+    title: {_quoted(placeholder("the first theme"))}
+    body: |
+      {placeholder("what happened, with links.")}
+    # recordings: [{{url: "https://youtu.be/VIDEO_ID"}}]
+    # embeds: [{{kind: x, url: "https://x.com/USER/status/ID"}}]
+"""
+
+
+BODIES: dict[str, Callable[[date], str]] = {
+    "meeting": _meeting_body,
+    "conference": lambda day: _conference_body(),
+    "review": lambda day: _review_body(),
+}
+"""Kind of recap -> the skeleton of its body, given its date."""
+
+
 def write_new_source(path: Path, text: str) -> None:
     """Create `path` holding `text` with LF line ends; raise FileExistsError rather than
     overwrite anything (the check and the creation are one system call)."""
@@ -122,23 +148,32 @@ authors: [{author}]
 summary: {_quoted(PLACEHOLDER_SUMMARY)}
 tags: []
 """
-    return head + (_meeting_body(day) if kind == "meeting" else _conference_body())
+    return head + BODIES[kind](day)
 
 
 def create_recap(content_dir: Path, *, title: str, kind: str, day: date,
                  slug: str | None = None, author: str | None = None) -> Path:
-    """Write `content/recaps/<date>-<slug>.yaml`; never overwrite, never reuse a slug."""
-    if kind not in ("meeting", "conference"):
-        msg = f"--kind must be 'meeting' or 'conference', not {kind!r}"
+    """Write `content/recaps/<date>-<slug>.yaml`; never overwrite, never take another
+    recap's URL (a slug may repeat when the site's permalink tells the dates apart)."""
+    if kind not in BODIES:
+        msg = f"--kind must be one of {', '.join(BODIES)}, not {kind!r}"
         raise UsageError(msg)
     slug = slug or slugify(title)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) or len(slug) > SLUG_LIMIT:
         msg = f"cannot use {slug!r} as a slug: pass --slug with lowercase letters, digits and hyphens"
         raise UsageError(msg)
+    routes = _routes(content_dir)
     for path in recap_paths(content_dir):
         doc, _ = load_file(path)
-        if doc is not None and doc.data.get("slug") == slug:
-            msg = f"{path} already uses the slug {slug!r}: pass --slug to choose another"
+        if doc is None or doc.data.get("slug") != slug:
+            continue
+        try:
+            theirs = routes.path_of(date.fromisoformat(str(doc.data.get("date"))), slug)
+        except ValueError:
+            theirs = None
+        if theirs is None or theirs == routes.path_of(day, slug):
+            where = theirs or "this URL"
+            msg = f"{path} already lands at {where} with the slug {slug!r}: pass --slug to choose another"
             raise UsageError(msg)
     author = author or _default_author(content_dir)
     text = recap_template(recap_id=f"urn:uuid:{uuid.uuid4()}", title=title, slug=slug,
@@ -150,6 +185,16 @@ def create_recap(content_dir: Path, *, title: str, kind: str, day: date,
         msg = f"{target} already exists; it was left as it is"
         raise UsageError(msg) from None
     return target
+
+
+def _routes(content_dir: Path) -> Routes:
+    """Give the routes of the content's site, or the defaults when site.yaml is unreadable."""
+    doc, _ = load_file(content_dir / "site.yaml")
+    data = doc.data if doc else {}
+    try:
+        return Routes(site_from(data))
+    except (KeyError, TypeError):
+        return Routes(Site(title="", base_url="/", language="en"))
 
 
 def _default_author(content_dir: Path) -> str:

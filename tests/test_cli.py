@@ -133,14 +133,29 @@ def test_two_new_recaps_get_different_ids(seed_content):
     assert len(ids) == 2
 
 
-def test_new_never_overwrites_or_reuses_a_slug(seed_content, capsys):
+def test_new_never_overwrites_or_takes_another_recaps_url(seed_content, capsys):
     existing = seed_content / "recaps" / "2021-06-17-linkerd-at-kubecon-eu.yaml"
     before = existing.read_bytes()
     code = main(["new", "--title", "Linkerd at KubeCon EU", "--date", "2021-06-17",
                  "--content", str(seed_content)])
     assert code == 2
-    assert "already uses the slug 'linkerd-at-kubecon-eu'" in capsys.readouterr().err
+    assert ("already lands at /2021/06/17/linkerd-at-kubecon-eu/ with the slug 'linkerd-at-kubecon-eu'"
+            in capsys.readouterr().err)
     assert existing.read_bytes() == before
+
+
+def test_new_reuses_a_slug_on_another_date_when_the_permalink_has_the_date(seed_content):
+    assert main(["new", "--title", "Linkerd at KubeCon EU", "--date", "2022-05-19",
+                 "--content", str(seed_content)]) == 0
+    assert (seed_content / "recaps" / "2022-05-19-linkerd-at-kubecon-eu.yaml").is_file()
+
+
+def test_new_starts_a_review_with_sections(seed_content):
+    assert main(["new", "--title", "2022 in review", "--kind", "review", "--date", "2022-12-28",
+                 "--content", str(seed_content)]) == 0
+    text = (seed_content / "recaps" / "2022-12-28-2022-in-review.yaml").read_text(encoding="utf-8")
+    assert 'kind: "review"' in text or "kind: review" in text
+    assert "sections:" in text and "talks:" not in text
 
 
 @pytest.mark.parametrize(("title", "message"), [
