@@ -233,7 +233,7 @@ def _recording(recording: Recording | None) -> Json | None:
     if recording is None:
         return None
     length = format_duration(recording)
-    return {**_target(recording.url), "label": f"Watch · {length}" if length else "Watch"}
+    return {**_target(recording.watch_url), "label": f"Watch · {length}" if length else "Watch"}
 
 
 def _logo(site: Site) -> str | None:
@@ -392,6 +392,7 @@ def template_data(recap: Recap, site: Site, markup: Mapping[str, str]) -> Json:
         "actions": [_action(action, markup) for action in recap.calls_to_action
                     if action.active_on(recap.date)],
         "recording": _recording(recap.recording),
+        "recording_links": _more(recap.recordings, (), ()),
         "sections": [_section(section, markup, recap.date) for section in recap.sections],
         "talks_heading": "The talks" if recap.kind == "conference" else "Talks",
         "talks": [_talk(talk, markup) for talk in recap.talks],
