@@ -225,11 +225,18 @@ def recap_keys(catalog: Catalog, sources: ContentSources) -> dict[str, str]:
         recap.id: _digest(
             code, site, data_by_id[recap.id],
             {person: people.get(person) for person in recap.people_ids},
+            [_avatar_digest(catalog, person) for person in recap.people_ids],
             [(image.name, hashlib.sha256(image.content).hexdigest()) for image in recap.images],
             _series_siblings(recap, catalog.recaps),
         )
         for recap in catalog.recaps
     }
+
+
+def _avatar_digest(catalog: Catalog, person_id: str) -> str | None:
+    """Give the digest of a person's avatar: its bytes, not its path, are what is published."""
+    person = catalog.people.get(person_id)
+    return person.avatar.digest if person and person.avatar else None
 
 
 def site_key(catalog: Catalog, keys: Mapping[str, str], part: str, recap_ids: Iterable[str]) -> str:

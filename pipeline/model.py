@@ -122,6 +122,8 @@ class Person:
     """The person's key in the blog's author data file (Hugo `data/authors.yaml`)."""
     bio: str | None = None
     links: tuple[PersonLink, ...] = ()
+    avatar: LocalImage | None = None
+    """A photo from the content folder, published with the people register."""
 
 
 def parse_datetime(text: str) -> datetime:

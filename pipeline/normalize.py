@@ -93,13 +93,17 @@ def site_from(data: Mapping[str, Any], content_dir: Path | None = None) -> Site:
     )
 
 
-def people_from(data: Mapping[str, Any]) -> dict[str, Person]:
-    return {person_id: person_from(fields, person_id) for person_id, fields in data.items()}
+def people_from(data: Mapping[str, Any], content_dir: Path | None = None) -> dict[str, Person]:
+    return {person_id: person_from(fields, person_id, content_dir) for person_id, fields in data.items()}
 
 
-def person_from(fields: Mapping[str, Any], person_id: str | None = None) -> Person:
+def person_from(fields: Mapping[str, Any], person_id: str | None = None,
+                content_dir: Path | None = None) -> Person:
     links = tuple(PersonLink(kind, url) for kind, url in sorted(fields.get("links", {}).items()))
-    return Person(id=person_id, **{k: v for k, v in fields.items() if k != "links"}, links=links)
+    avatar = fields.get("avatar")
+    plain = {key: value for key, value in fields.items() if key not in ("links", "avatar")}
+    return Person(id=person_id, **plain, links=links,
+                  avatar=read_image(content_dir, avatar) if avatar and content_dir else None)
 
 
 class _Resolver:
@@ -310,7 +314,7 @@ def recap_from(data: Mapping[str, Any], source_file: str, people: Mapping[str, P
 def normalize(sources: ContentSources) -> Catalog:
     """Build the catalog from validated sources; recaps sorted newest first, then by slug."""
     assert sources.site is not None and sources.people is not None, "validate first"
-    people = people_from(sources.people.data)
+    people = people_from(sources.people.data, sources.content_dir)
     duration = sources.site.data.get("meetings", {}).get("duration")
     recaps = [recap_from(doc.data, doc.file, people, sources.images.get(doc.file, ()), duration)
               for doc in sources.recaps]

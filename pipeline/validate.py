@@ -222,6 +222,18 @@ def reference_problems(recaps: list[SourceDoc], people: SourceDoc | None,
     return problems
 
 
+def avatar_problems(people: SourceDoc, content_dir: Path) -> list[Problem]:
+    """Check that every avatar the people register names is an image of the content folder."""
+    problems = []
+    for person_id, fields in people.data.items():
+        avatar = fields.get("avatar") if isinstance(fields, dict) else None
+        found = None if avatar is None else image_problem(content_dir, avatar)
+        if found is not None:
+            problems.append(_problem(people, (person_id, "avatar"), found,
+                                     "a PNG, JPEG, WebP or GIF file inside the content folder"))
+    return problems
+
+
 def branding_problems(site: SourceDoc, content_dir: Path) -> list[Problem]:
     """Check that the logo the site names is an image file of the content folder."""
     logo = site.data.get("branding", {}).get("logo")
@@ -449,6 +461,8 @@ def validate_sources(sources: ContentSources) -> ValidationReport:
     problems.extend(reference_problems(valid_recaps, valid["people"], valid["site"]))
     if valid["site"] is not None and sources.content_dir is not None:
         problems.extend(branding_problems(valid["site"], sources.content_dir))
+    if valid["people"] is not None and sources.content_dir is not None:
+        problems.extend(avatar_problems(valid["people"], sources.content_dir))
     problems.extend(uniqueness_problems(valid_recaps))
     problems.extend(series_problems(valid_recaps))
     problems.extend(site_problems(valid_recaps, valid["site"]))

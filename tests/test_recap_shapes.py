@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.build import BuildOptions, build
 from tests.conftest import FIXTURES, assemble_content
-from tests.test_real_site import lint
+from tests.test_real_site import lint, tiny_png
 
 SHAPES = FIXTURES / "shapes"
 NOW = datetime(2024, 12, 31, tzinfo=UTC)
@@ -149,3 +149,33 @@ def test_every_shape_builds_in_every_flavor_and_passes_the_lint(tmp_path, flavor
     assert len(posts) == 5
     for post_file in posts:
         assert lint(post_file, tmp_path, first_heading=flavor == "gfm") == "", post_file
+
+
+def test_a_person_with_bio_links_and_avatar_is_published_in_the_register(tmp_path):
+    content = assemble_content(tmp_path / "content", [SHAPES / "meeting-with-host.yaml"])
+    people = content / "people.yaml"
+    people.write_text(people.read_text(encoding="utf-8").replace(
+        'ben-okafor:\n', 'ben-okafor:\n  bio: "Maintainer of the proxy."\n  avatar: "people/ben.png"\n'
+        '  links: {github: "https://github.com/ben-example"}\n', 1), encoding="utf-8")
+    (content / "people").mkdir()
+    (content / "people" / "ben.png").write_bytes(tiny_png())
+    result = build(BuildOptions(content_dir=content, out_dir=tmp_path / "dist", now=NOW, jobs=1,
+                                formats=("json",)))
+    assert result.report.ok, result.report.problems
+    register = json.loads((tmp_path / "dist/hugo/static/json/people.json").read_text(encoding="utf-8"))
+    ben = register["people"]["ben-okafor"]
+    assert ben["bio"] == "Maintainer of the proxy."
+    assert ben["links"] == {"github": "https://github.com/ben-example"}
+    assert ben["avatar_url"] == "https://recaps.example.org/people/ben-okafor.png"
+    assert (tmp_path / "dist/hugo/static/people/ben-okafor.png").read_bytes() == tiny_png()
+
+
+def test_a_missing_avatar_is_located_in_people_yaml(tmp_path):
+    content = assemble_content(tmp_path / "content", [SHAPES / "meeting-with-host.yaml"])
+    people = content / "people.yaml"
+    people.write_text(people.read_text(encoding="utf-8").replace(
+        'ben-okafor:\n', 'ben-okafor:\n  avatar: "people/nobody.png"\n', 1), encoding="utf-8")
+    result = build(BuildOptions(content_dir=content, out_dir=tmp_path / "dist", now=NOW, jobs=1))
+    (problem,) = result.report.problems
+    assert (Path(problem.file).name, problem.dotted_path) == ("people.yaml", "ben-okafor.avatar")
+    assert "'people/nobody.png' does not exist in the content folder" in problem.message

@@ -31,6 +31,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pipeline.images import EXTENSIONS, image_bytes
 from pipeline.manifest import code_fingerprint
 from pipeline.model import (
     Artifact,
@@ -426,6 +427,8 @@ def _appearances(catalog: Catalog) -> Iterator[tuple[Person, str, Record]]:
         ref = recap_ref(recap, site)
         for author in recap.authors:
             yield author, "authored", ref
+        for host in recap.hosts:
+            yield host, "hosted", ref
         for n, section in enumerate(recap.sections, 1):
             for guest in section.guests:
                 yield guest, "sections", {"recap": ref, "position": n, "title": section.title,
@@ -438,16 +441,28 @@ def _appearances(catalog: Catalog) -> Iterator[tuple[Person, str, Record]]:
 
 def people_export(catalog: Catalog) -> Record:
     """Give each person who appears in a published recap once, keyed by `key`, with what
-    they wrote, the talks they gave and the sections they were a guest in."""
+    they wrote, the meetings they hosted, the talks they gave and the sections they were a
+    guest in."""
     people: dict[str, Record] = {}
+    routes = Routes(catalog.site)
     for person, kind, entry in _appearances(catalog):
         key = person_key(person)
         if key not in people:
-            people[key] = {**person_record(person), "authored": [], "sections": [], "talks": []}
+            # The register's own record: a recap may give someone another role for one event.
+            person = catalog.people.get(person.id, person) if person.id else person
+            avatar = routes.file_url(avatar_file(person)) if person.avatar else None
+            people[key] = {**person_record(person), "avatar_url": avatar, "authored": [], "hosted": [],
+                           "sections": [], "talks": []}
         people[key][kind].append(entry)
     for record in people.values():
         record["talk_count"] = len(record["talks"])
     return {"schema_version": SCHEMA_VERSION, "people": people}
+
+
+def avatar_file(person: Person) -> str:
+    """Give where a person's avatar is published among the site's files."""
+    assert person.avatar is not None
+    return f"people/{person.id}.{EXTENSIONS[person.avatar.media_type]}"
 
 
 def recap_talks(recap: Recap, site: Site, html: Html) -> list[Record]:
@@ -514,9 +529,14 @@ def render_site(catalog: Catalog) -> list[Artifact]:
     """Give the exports that span every recap: the index, people and talks."""
     talks = {"schema_version": SCHEMA_VERSION, "talks": []}
     routes = Routes(catalog.site)
+    people = people_export(catalog)
+    avatars = {catalog.people[record["id"]] for record in people["people"].values()
+               if record["avatar_url"] and record["id"] in catalog.people}
     return [
         artifact(routes.file(JSON_INDEX), index_export(catalog)),
-        artifact(routes.file(JSON_PEOPLE), people_export(catalog)),
+        artifact(routes.file(JSON_PEOPLE), people),
+        *(Artifact(routes.file(avatar_file(person)), image_bytes(person.avatar), FORMAT)
+          for person in sorted(avatars, key=lambda p: str(p.id)) if person.avatar),
         artifact(routes.file(JSON_TALKS), talks, encoded={"talks": talk_lines(catalog)}),
     ]
 
