@@ -156,6 +156,15 @@ def _links(links: Sequence[TalkLink]) -> Block:
     return para(joined(parts, " · "))
 
 
+def _material(part: Talk | Section, doc: RecapDocument, style: Style) -> Iterator[Block]:
+    """Give what follows a talk's or a section's text: its embeds, links and recordings."""
+    for embed in part.embeds:
+        yield from style.embed(embed)
+    if part.links:
+        yield _links(part.links)
+    yield from recordings_blocks(part.recordings, part.title, style)
+
+
 def talk_blocks(talk: Talk, doc: RecapDocument, style: Style) -> Iterator[Block]:
     yield header(2, text(heading_text(talk.title)))
     line = talk_line(talk)
@@ -165,11 +174,7 @@ def talk_blocks(talk: Talk, doc: RecapDocument, style: Style) -> Iterator[Block]
     if talk.takeaways:
         yield para(text(talk.takeaways_intro or "Takeaways:"))
         yield takeaway_list(doc, talk.takeaways)
-    for embed in talk.embeds:
-        yield from style.embed(embed)
-    if talk.links:
-        yield _links(talk.links)
-    yield from recordings_blocks(talk.recordings, talk.title, style)
+    yield from _material(talk, doc, style)
 
 
 def section_blocks(section: Section, doc: RecapDocument, style: Style) -> Iterator[Block]:
@@ -182,11 +187,7 @@ def section_blocks(section: Section, doc: RecapDocument, style: Style) -> Iterat
     yield from doc.markdown[section.body]
     if section.takeaways:
         yield takeaway_list(doc, section.takeaways)
-    for embed in section.embeds:
-        yield from style.embed(embed)
-    if section.links:
-        yield _links(section.links)
-    yield from recordings_blocks(section.recordings, section.title, style)
+    yield from _material(section, doc, style)
     yield from action_blocks(doc, section.calls_to_action)
 
 
