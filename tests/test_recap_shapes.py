@@ -111,7 +111,8 @@ def test_embeds_are_shortcodes_in_hugo_and_link_cards_elsewhere(dist):
     assert "{{" not in entry
     record = export(dist, "2024-11-20-kubecon-week-recap")
     assert [e["kind"] for e in record["sections"][0]["embeds"]] == ["x", "mastodon", "slides", "youtube"]
-    assert "The keynote slides" in handout_text(dist, "2024-11-20-kubecon-week-recap")
+    printed = handout_text(dist, "2024-11-20-kubecon-week-recap")
+    assert "The keynote slides" in printed and "“Example Mesh on the keynote stage!” on X" in printed
 
 
 def test_a_next_meeting_known_by_its_day_is_time_to_be_announced_and_no_invite(dist):

@@ -287,12 +287,25 @@ def _more(recordings: Sequence[Recording], links: Sequence[TalkLink], embeds: Se
     """Give the links a card prints besides its first recording's code: the links, the
     embeds, the other recordings and every chapter, each with a short printed URL."""
     items = [(link.title or LINK_KINDS[link.kind], link.url) for link in links]
-    items += [(embed.title or EMBED_SITES[embed.kind], embed.url) for embed in embeds]
+    items += [(embed_label(embed), embed.url) for embed in embeds]
     for index, recording in enumerate(recordings):
         if index:
             items.append((f"Recording, part {index + 1}", recording.watch_url))
         items += [(f"{clock_text(c.at)} {c.title}", recording.at(c.at)) for c in recording.chapters]
     return [{"label": label, "url": url, "display": short_url(url)} for label, url in items]
+
+
+def embed_label(embed: Embed) -> str:
+    """Give what paper prints for an embed: its title, else its quoted words (shortened),
+    else the site it is on."""
+    if embed.title:
+        return embed.title
+    if embed.text:
+        words = " ".join(embed.text.split())
+        if len(words) > 80:
+            words = words[:79].rsplit(" ", 1)[0] + "…"
+        return f"“{words}” on {EMBED_SITES[embed.kind]}"
+    return EMBED_SITES[embed.kind]
 
 
 def _talk(talk: Talk, markup: Mapping[str, str]) -> Json:
