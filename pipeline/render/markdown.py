@@ -4,7 +4,7 @@ The body is the shared recap document written by pandoc's `gfm` writer with raw 
 off (Hugo's default Goldmark settings omit raw HTML, so none may appear). Front matter is
 YAML written by PyYAML. Pandoc knows nothing of template engines, so the written body has
 every template, attribute and task-list opener broken (`pipeline.render.template_guard`);
-the only live shortcodes are the pipeline's own `{{< youtube "ID" >}}` embeds.
+the only live shortcodes are the pipeline's own embeds (`youtube`, `x`), put in after the guard.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""PDF handouts: one printable `pdf/<slug>.pdf` per recap, laid out by typst.
+"""PDF handouts: one printable `pdf/<yyyy-mm-dd-slug>.pdf` per recap, laid out by typst.
 
 Structure comes from the data, prose from pandoc. The typst template
 (`templates/handout/handout.typ`) gets each recap as one JSON string through `sys_inputs`,
