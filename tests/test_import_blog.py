@@ -33,7 +33,7 @@ We met to talk about the 2.10 release.
 
 Linkerd 2.10 shipped with extensions.
 """,
-    "content/blog/2021/0415-community-meeting/notes.md": "---\ntitle: a bundle resource\n---\n\nNot a post.\n",
+    "content/blog/2021/0415-community-meeting/notes.md": "---\ntitle: a resource\n---\n\nNot a post.\n",
     "content/blog/2022/0421-community-meeting/index.md": """---
 title: April Community Meeting
 date: 2022-04-21
@@ -102,6 +102,12 @@ def _recaps(content: Path) -> dict[str, dict[str, Any]]:
             for path in sorted((content / "recaps").iterdir())}
 
 
+def _proposed(content: Path, name: str) -> dict[str, Any]:
+    text = (content / PROPOSED_PEOPLE_DIR / name).read_text(encoding="utf-8")
+    proposed: dict[str, Any] = yaml.safe_load(text)
+    return proposed
+
+
 def test_a_blog_folder_imports_every_post_once_with_a_line_each_and_a_summary(
         blog: Path, content: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, lines, counts = _run(capsys, blog / "content", "--content", content,
@@ -151,8 +157,8 @@ def test_a_copy_of_a_post_at_an_imported_url_is_skipped(
     code, lines, counts = _run(capsys, copy, "--content", content)
     assert code == 0 and counts == {"imported": 0, "skipped": 2, "failed": 0, "total": 2}
     assert lines[0].startswith(f"{copy / 'again' / 'index.md'}: skipped: ")
-    assert lines[0].endswith("2021-04-15-community-meeting.yaml is already at /2021/04/15/community-meeting/; "
-                             "to import it as another recap, pass --slug NEW")
+    assert lines[0].endswith("2021-04-15-community-meeting.yaml is already at "
+                             "/2021/04/15/community-meeting/; to import it as another recap, pass --slug NEW")
     assert "already redirects /news/moved-post.html" in lines[1]
 
 
@@ -174,7 +180,7 @@ def test_an_author_key_maps_to_a_person_or_is_proposed(
         blog: Path, content: Path, capsys: pytest.CaptureFixture[str]) -> None:
     post = blog / "content/blog/2021/0415-community-meeting"
     _run(capsys, post, "--content", content, "--authors", blog / "data" / "authors.yaml")
-    proposed = yaml.safe_load((content / PROPOSED_PEOPLE_DIR / "2021-04-15-community-meeting.yaml").read_text())
+    proposed = _proposed(content, "2021-04-15-community-meeting.yaml")
     assert proposed == {"charles-pretzer": {"name": "Charles Pretzer", "site_author": "charles"}}
     source = (content / "recaps" / "2021-04-15-community-meeting.yaml").read_text(encoding="utf-8")
     assert "# guessed: the post's author 'charles' (proposed as charles-pretzer) is proposed" in source
@@ -192,6 +198,7 @@ def test_without_the_author_file_the_key_is_kept_as_a_placeholder_person(
         blog: Path, content: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, _ = _run(capsys, blog / "content/blog/2021", "--content", content)
     assert code == 0
-    proposed = yaml.safe_load((content / PROPOSED_PEOPLE_DIR / "2021-04-15-community-meeting.yaml").read_text())
-    assert proposed == {"charles": {"name": "TODO: the name of the site author 'charles'", "site_author": "charles"}}
+    proposed = _proposed(content, "2021-04-15-community-meeting.yaml")
+    placeholder = "TODO: the name of the site author 'charles'"
+    assert proposed == {"charles": {"name": placeholder, "site_author": "charles"}}
     assert _recaps(content)["2021-04-15-community-meeting.yaml"]["authors"] == ["jason"]
