@@ -100,13 +100,16 @@ def schema_docs(c, check=False):
     _pipeline(c, "schema-docs", *(["--check"] if check else []))
 
 
-@task(name="import", help={"paths": "posts to import (Markdown, HTML or text), comma-separated",
-                           "slug": "slug for the new source, e.g. after a collision"})
-def import_(c, paths, slug=""):
-    """Turn existing posts into draft recap sources under content/recaps/, for review."""
+@task(name="import", help={"paths": "posts or blog folders (Markdown, HTML or text), comma-separated",
+                           "slug": "slug for the new source, e.g. after a collision",
+                           "authors": "the blog's data/authors.yaml, to map author keys to people"})
+def import_(c, paths, slug="", authors=""):
+    """Turn existing posts (files, or whole blog folders) into draft recap sources, for review."""
     args = ["import", *[p for p in paths.split(",") if p]]
     if slug:
         args += ["--slug", slug]
+    if authors:
+        args += ["--authors", authors]
     _pipeline(c, *args)
 
 

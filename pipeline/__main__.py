@@ -13,16 +13,20 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.build import BuildOptions, build, build_time
 from pipeline.cache import conversions_kept
 from pipeline.errors import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, PipelineError, UsageError
-from pipeline.load import load_content
+from pipeline.load import display_path, load_content
 from pipeline.new import create_recap
 from pipeline.progress import Progress
 from pipeline.report import FORMAT_NAMES, TextReporter, printable, reporter_for
 from pipeline.schema_docs import schema_reference
 from pipeline.validate import ValidationReport, validate_sources
+
+if TYPE_CHECKING:
+    from pipeline.importer import ImportResult
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -101,16 +105,26 @@ def _schema_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import_line(result: ImportResult) -> str:
+    """Give a post's one line: imported as <source>, skipped: <why> or failed: <first problem>."""
+    shown = f"{result.input}: "
+    if result.source is not None:
+        return f"{shown}imported as {result.source}"
+    message = result.skipped if result.skipped is not None else result.error or ""
+    why = message.split("\n", 1)[0].removeprefix(f"{display_path(result.input)}: ")
+    return f"{shown}{'skipped' if result.skipped is not None else 'failed'}: {printable(why)}"
+
+
 def _import(args: argparse.Namespace) -> int:
     from pipeline.importer import import_posts
 
-    report = import_posts(args.paths, args.content, slug=args.slug, today=date.today())
+    report = import_posts(args.paths, args.content, slug=args.slug, today=date.today(),
+                          authors_file=args.authors)
     for result in report.results:
-        if result.error:
-            print(f"error: {result.error}", file=sys.stderr)
+        print(_import_line(result), flush=True)
+        if result.source is None:
             continue
-        print(f"{result.input} -> {result.source} (draft; {len(result.guesses)} fields guessed, "
-              "each marked '# guessed:')", file=sys.stderr)
+        print(f"  draft; {len(result.guesses)} fields guessed, each marked '# guessed:'", file=sys.stderr)
         if result.proposed_people:
             print(f"  new people proposed for review in {result.proposed_people}", file=sys.stderr)
         for note in result.notes:
@@ -118,6 +132,9 @@ def _import(args: argparse.Namespace) -> int:
         if result.problems:
             print("  still needs a human:", file=sys.stderr)
             TextReporter(sys.stderr).report(ValidationReport(result.problems, 1))
+    counts = report.counts()
+    print("\n".join(["", "posts     count", *(f"{name:<9} {count:>5}" for name, count in counts.items()),
+                     f"{'total':<9} {sum(counts.values()):>5}"]))
     return report.exit_code
 
 
@@ -175,6 +192,8 @@ def parser() -> argparse.ArgumentParser:
     import_cmd = command("import", "turn existing posts (Markdown, HTML, text) into draft recap sources")
     import_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     import_cmd.add_argument("--slug", help="slug for the new source (one input), e.g. after a collision")
+    import_cmd.add_argument("--authors", type=Path, metavar="PATH",
+                            help="the blog's author file (Hugo: data/authors.yaml): author keys to people")
     import_cmd.set_defaults(run=_import)
 
     new = command("new", "start a new recap source with a permanent id")

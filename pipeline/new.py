@@ -16,11 +16,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.errors import UsageError
-from pipeline.load import load_file, recap_paths
-from pipeline.model import Site
-from pipeline.normalize import site_from
+from pipeline.landing import content_routes, landed_recaps, recap_at
+from pipeline.load import load_file
 from pipeline.placeholders import PLACEHOLDER_SPEAKER, PLACEHOLDER_SUMMARY, placeholder
-from pipeline.routes import Routes
 
 MODELINE = "# yaml-language-server: $schema=../../schema/recap.schema.json"
 SLUG_LIMIT = 80
@@ -162,19 +160,12 @@ def create_recap(content_dir: Path, *, title: str, kind: str, day: date,
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) or len(slug) > SLUG_LIMIT:
         msg = f"cannot use {slug!r} as a slug: pass --slug with lowercase letters, digits and hyphens"
         raise UsageError(msg)
-    routes = _routes(content_dir)
-    for path in recap_paths(content_dir):
-        doc, _ = load_file(path)
-        if doc is None or doc.data.get("slug") != slug:
-            continue
-        try:
-            theirs = routes.path_of(date.fromisoformat(str(doc.data.get("date"))), slug)
-        except ValueError:
-            theirs = None
-        if theirs is None or theirs == routes.path_of(day, slug):
-            where = theirs or "this URL"
-            msg = f"{path} already lands at {where} with the slug {slug!r}: pass --slug to choose another"
-            raise UsageError(msg)
+    routes = content_routes(content_dir)
+    taken = recap_at(landed_recaps(content_dir, routes), routes, day, slug)
+    if taken is not None:
+        where = taken.path or "this URL"
+        msg = f"{taken.source} already lands at {where} with the slug {slug!r}: pass --slug to choose another"
+        raise UsageError(msg)
     author = author or _default_author(content_dir)
     text = recap_template(recap_id=f"urn:uuid:{uuid.uuid4()}", title=title, slug=slug,
                           kind=kind, day=day, author=author)
@@ -185,16 +176,6 @@ def create_recap(content_dir: Path, *, title: str, kind: str, day: date,
         msg = f"{target} already exists; it was left as it is"
         raise UsageError(msg) from None
     return target
-
-
-def _routes(content_dir: Path) -> Routes:
-    """Give the routes of the content's site, or the defaults when site.yaml is unreadable."""
-    doc, _ = load_file(content_dir / "site.yaml")
-    data = doc.data if doc else {}
-    try:
-        return Routes(site_from(data))
-    except (KeyError, TypeError):
-        return Routes(Site(title="", base_url="/", language="en"))
 
 
 def _default_author(content_dir: Path) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pipeline.importer.authors import set_authors
 from pipeline.importer.facts import ZONES, announcing_sentence, find_next_meeting, mentions_next_meeting
 from pipeline.importer.mapping import (
     Setting,
     derive_slug,
     front_value,
-    set_authors,
     set_date,
     set_summary,
     set_tags,

@@ -14,6 +14,7 @@ from typing import Any
 
 from pipeline.importer.nodes import Markdown
 from pipeline.importer.report import Draft, ImportFailed
+from pipeline.landing import IMPORTED_FROM
 from pipeline.load import parse_yaml
 from pipeline.model import JsonPath
 from pipeline.new import MODELINE
@@ -135,9 +136,12 @@ def _sequence(items: list[Any], path: JsonPath, comments: dict[JsonPath, str], i
     return lines
 
 
-def source_text(draft: Draft) -> str:
-    """Give the source file's text: modeline, then every field with its guess comment."""
+def source_text(draft: Draft, imported_from: str | None = None) -> str:
+    """Give the source file's text: modeline, the post it came from (so importing it again
+    is recognised), then every field with its guess comment."""
     lines = [MODELINE]
+    if imported_from is not None:
+        lines.append(IMPORTED_FROM + " ".join(imported_from.split()))
     for key in _ordered(draft.recap, TOP_ORDER):
         if key in BLANK_BEFORE:
             lines.append("")

@@ -33,11 +33,13 @@ _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2}-|\d{4}-|\d{4}_)")
 
 @dataclass(frozen=True)
 class Setting:
-    """What every import in a run shares: the people registry, the default author, today."""
+    """What every import in a run shares: the people registry, the default author, today,
+    and the blog's author file (key -> name) when `--authors` gave one."""
 
     registry: Registry
     default_author: str
     today: date
+    site_authors: dict[str, str] | None = None
 
 
 def front_value(post: Post, *keys: str) -> Any:
@@ -106,27 +108,6 @@ def derive_slug(post: Post, title: str) -> str:
         if from_name:
             return from_name
     return slugify(title) or "imported-recap"
-
-
-def set_authors(post: Post, setting: Setting, draft: Draft) -> None:
-    """Set the authors: front-matter people ids (or names of known people), else the default."""
-    written = front_value(post, "author", "authors")
-    names = written if isinstance(written, list) else [written] if written else []
-    ids, guessed = [], False
-    for name in (str(n) for n in names):
-        if name in setting.registry.names:
-            ids.append(name)
-        elif found := setting.registry.id_for(name):
-            ids.append(found)
-            guessed = True
-    ids = list(dict.fromkeys(ids))
-    if not ids:
-        draft.guess(("authors",), [setting.default_author], "no author in the post is in people.yaml: "
-                    "the site's default_author")
-    elif guessed or "author" in post.front_guesses:
-        draft.guess(("authors",), ids, "matched by name against people.yaml")
-    else:
-        draft.put(("authors",), ids)
 
 
 def set_tags(post: Post, draft: Draft) -> None:

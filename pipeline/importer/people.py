@@ -55,9 +55,11 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class Registry:
-    """content/people.yaml as id -> name, with the lookups name matching needs."""
+    """content/people.yaml as id -> name (and site author key -> id), with the lookups
+    name matching needs."""
 
     names: dict[str, str]
+    site_authors: dict[str, str] = field(default_factory=dict)
 
     def id_for(self, name: str) -> str | None:
         """Give the id of the person called `name`: exact, then ignoring case and accents."""

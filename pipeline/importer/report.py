@@ -22,7 +22,12 @@ class ImportFailed(ContentError):
 
 
 class ImportCollision(ImportFailed):
-    """Raised when the new source's slug, id or file name is already taken (`slug=` fixes it)."""
+    """Raised when the new source's URL, id or file name is already taken (`slug=` fixes it)."""
+
+
+class AlreadyImported(ImportCollision):
+    """Raised when the post is already in the catalogue (same source file, same URL or an
+    alias of it): the run skips it rather than fail, and writes nothing."""
 
 
 @dataclass
@@ -57,7 +62,8 @@ class Draft:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """One input's outcome: the source written (or the error), and what needs a human."""
+    """One input's outcome: the source written (or why it was skipped, or the error), and
+    what needs a human."""
 
     input: Path
     source: Path | None = None
@@ -66,6 +72,7 @@ class ImportResult:
     guesses: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
+    skipped: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -81,6 +88,12 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return all(result.ok for result in self.results)
+
+    def counts(self) -> dict[str, int]:
+        """Give how many inputs were imported, skipped and failed (the summary table)."""
+        skipped = sum(1 for r in self.results if r.skipped is not None)
+        failed = sum(1 for r in self.results if r.error is not None)
+        return {"imported": len(self.results) - skipped - failed, "skipped": skipped, "failed": failed}
 
     @property
     def exit_code(self) -> int:

@@ -13,12 +13,23 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.errors import UsageError
+from pipeline.importer.authors import read_site_authors
 from pipeline.importer.compose import compose
 from pipeline.importer.emit import people_text, source_text, write_markdown
+from pipeline.importer.finding import find_posts
 from pipeline.importer.mapping import Setting
 from pipeline.importer.people import Registry
-from pipeline.importer.reading import read_post
-from pipeline.importer.report import Draft, ImportCollision, ImportFailed, ImportReport, ImportResult
+from pipeline.importer.reading import Post, read_post
+from pipeline.importer.report import (
+    AlreadyImported,
+    Draft,
+    ImportCollision,
+    ImportFailed,
+    ImportReport,
+    ImportResult,
+)
+from pipeline.importer.urls import keep_original_url, refuse_duplicate
+from pipeline.landing import content_routes, landed_recaps
 from pipeline.load import display_path, load_content, load_file
 from pipeline.model import Problem
 from pipeline.new import write_new_source
@@ -31,31 +42,37 @@ cannot break validation, and its depth matches recaps/ so the schema modeline re
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-def load_setting(content_dir: Path, today: date) -> Setting:
-    """Read the people registry and the default author that every import of a run uses."""
+def load_setting(content_dir: Path, today: date, authors_file: Path | None = None) -> Setting:
+    """Read the people registry, the default author and the blog's author file (if given)
+    that every import of a run uses."""
     people, _ = load_file(content_dir / "people.yaml")
-    names = {pid: str(entry["name"]) for pid, entry in (people.data if people else {}).items()
-             if isinstance(entry, dict) and isinstance(entry.get("name"), str)}
+    data = people.data if people else {}
+    entries = {pid: entry for pid, entry in data.items() if isinstance(entry, dict)}
+    names = {pid: str(entry["name"]) for pid, entry in entries.items() if isinstance(entry.get("name"), str)}
+    keys = {str(entry["site_author"]): pid for pid, entry in entries.items() if entry.get("site_author")}
     site, _ = load_file(content_dir / "site.yaml")
     author = site.data.get("default_author") if site else None
     if not isinstance(author, str):
         msg = f"{display_path(content_dir / 'site.yaml')}: no default_author, which imported recaps need"
         raise UsageError(msg)
-    return Setting(Registry(names), author, today)
+    site_authors = read_site_authors(authors_file) if authors_file is not None else None
+    return Setting(Registry(names, keys), author, today, site_authors)
 
 
-def _refuse_collisions(content_dir: Path, draft: Draft, file: str, slug_given: bool) -> Path:
-    """Give the new source's path, or raise when its slug, id or file is already taken."""
-    slug, recap_id = draft.recap["slug"], draft.recap["id"]
+def _refuse_collisions(content_dir: Path, post: Post, draft: Draft, slug_given: bool) -> Path:
+    """Give the new source's path, or raise when the post is already imported, or its URL,
+    id or file is already taken (a slug may repeat when the URLs differ)."""
+    routes = content_routes(content_dir)
+    refuse_duplicate(post, draft, landed_recaps(content_dir, routes), routes, slug_given)
     advice = "pick another slug" if slug_given else "import it under another slug with --slug NEW"
+    recap_id = draft.recap["id"]
     for doc in load_content(content_dir).recaps:
-        if doc.data.get("slug") == slug:
-            raise ImportCollision(f"{file}: the slug {slug!r} is already used by {doc.file}; {advice}")
         if doc.data.get("id") == recap_id:
-            raise ImportCollision(f"{file}: the id {recap_id!r} is already used by {doc.file}; try again")
-    target = content_dir / "recaps" / f"{draft.recap['date']}-{slug}.yaml"
+            msg = f"{post.file}: the id {recap_id!r} is already used by {doc.file}; try again"
+            raise ImportCollision(msg)
+    target = content_dir / "recaps" / f"{draft.recap['date']}-{draft.recap['slug']}.yaml"
     if target.exists():
-        raise ImportCollision(f"{file}: {display_path(target)} already exists; {advice}")
+        raise ImportCollision(f"{post.file}: {display_path(target)} already exists; {advice}")
     return target
 
 
@@ -93,18 +110,20 @@ def import_post(path: Path, content_dir: Path, *, slug: str | None = None, today
     setting = setting or load_setting(content_dir, today)
     post = read_post(path)
     draft = compose(post, setting)
-    if slug is not None:
+    if slug is None:
+        keep_original_url(post, draft, content_routes(content_dir))
+    else:
         if not _SLUG.match(slug) or len(slug) > 80:
             msg = f"{post.file}: --slug {slug!r} is not a slug (lowercase letters, digits, single hyphens)"
             raise ImportFailed(msg)
         draft.put(("slug",), slug)
     draft.recap["id"] = f"urn:uuid:{uuid.uuid4()}"
-    target = _refuse_collisions(content_dir, draft, post.file, slug is not None)
+    target = _refuse_collisions(content_dir, post, draft, slug is not None)
     try:
         write_markdown(draft)
     except PandocError as error:
         raise ImportFailed(f"{post.file}: pandoc could not write the Markdown fields: {error}") from None
-    text = source_text(draft)
+    text = source_text(draft, post.file)
     people = None
     if draft.proposed_people:
         people_path = content_dir / PROPOSED_PEOPLE_DIR / target.name
@@ -115,19 +134,23 @@ def import_post(path: Path, content_dir: Path, *, slug: str | None = None, today
 
 
 def import_posts(paths: Sequence[Path], content_dir: Path, *, slug: str | None = None,
-                 today: date) -> ImportReport:
-    """Import each post as a draft recap source under `content_dir/recaps/`.
+                 today: date, authors_file: Path | None = None) -> ImportReport:
+    """Import each post (each file given, every post in each folder) as a draft recap
+    source under `content_dir/recaps/`.
 
-    Every input gets a result: the source written, or the reason nothing was. `slug`
+    Every post gets a result: the source written, why it was skipped (already imported),
+    or the reason nothing was. `authors_file` is the blog's `data/authors.yaml`. `slug`
     replaces the slug of the imported recap (meant for one input; a second input given the
     same slug collides with the first and is refused). `today` dates a post that names no
     date. Raises `UsageError` only when the content folder itself cannot be used.
     """
-    setting = load_setting(content_dir, today)
+    setting = load_setting(content_dir, today, authors_file)
     results = []
-    for path in paths:
+    for path in find_posts(paths):
         try:
             results.append(import_post(path, content_dir, slug=slug, today=today, setting=setting))
+        except AlreadyImported as reason:
+            results.append(ImportResult(path, skipped=str(reason)))
         except ImportFailed as error:
             results.append(ImportResult(path, error=str(error)))
     return ImportReport(tuple(results))
