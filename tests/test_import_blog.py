@@ -202,3 +202,25 @@ def test_without_the_author_file_the_key_is_kept_as_a_placeholder_person(
     placeholder = "TODO: the name of the site author 'charles'"
     assert proposed == {"charles": {"name": placeholder, "site_author": "charles"}}
     assert _recaps(content)["2021-04-15-community-meeting.yaml"]["authors"] == ["jason"]
+
+
+def test_a_bundles_images_come_along_and_its_cover_is_named(tmp_path: Path) -> None:
+    from tests.test_real_site import tiny_png
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    bundle = tmp_path / "blog" / "2021" / "1110-october-meeting"
+    bundle.mkdir(parents=True)
+    (bundle / "index.md").write_text("---\ntitle: October meeting\ndate: 2021-11-10\n---\n\n"
+                                     "We met.\n\n![Our mascot](mascot.png)\n", encoding="utf-8")
+    (bundle / "cover.png").write_bytes(tiny_png(8, 4))
+    (bundle / "mascot.png").write_bytes(tiny_png())
+    (bundle / "notes.txt").write_text("not an image", encoding="utf-8")
+    (bundle / "fake.png").write_text("<svg/>", encoding="utf-8")
+    assert main(["import", str(tmp_path / "blog"), "--content", str(content)]) == 0
+    (source,) = (content / "recaps").glob("2021-11-10-*.yaml")
+    folder = source.with_suffix("")
+    assert sorted(path.name for path in folder.iterdir()) == ["cover.png", "mascot.png"]
+    assert yaml.safe_load(source.read_text(encoding="utf-8"))["cover"] == "cover.png"
+    assert "![Our mascot](mascot.png)" in source.read_text(encoding="utf-8")
+    assert validate_sources(load_content(content)).ok

@@ -21,9 +21,9 @@ from pipeline.new import MODELINE
 from pipeline.pandoc import write_documents
 from pipeline.placeholders import placeholder
 
-TOP_ORDER = ("id", "kind", "title", "slug", "date", "updated", "draft", "authors", "tags", "summary",
-             "series", "event", "intro", "calls_to_action", "sections", "talks", "recording", "closing",
-             "next_meeting", "related")
+TOP_ORDER = ("id", "kind", "title", "slug", "aliases", "date", "updated", "draft", "authors", "tags",
+             "summary", "description", "cover", "params", "series", "event", "meeting", "intro",
+             "calls_to_action", "sections", "talks", "recording", "closing", "next_meeting", "related")
 KEY_ORDER = ("title", "kind", "track", "speakers", "guests", "summary", "body", "takeaways_intro",
              "takeaways", "text", "url", "recording", "links", "duration", "uploaded", "id", "name", "part",
              "parts", "start", "time_zone", "display_zones", "zone", "label", "registration_url")

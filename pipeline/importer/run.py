@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.errors import UsageError
+from pipeline.images import IMAGE_NAME, MAX_IMAGE_BYTES, media_type
 from pipeline.importer.authors import read_site_authors
 from pipeline.importer.compose import compose
 from pipeline.importer.emit import people_text, source_text, write_markdown
@@ -104,6 +105,37 @@ def _problems_of(content_dir: Path, target: Path) -> tuple[Problem, ...]:
     return tuple(p for p in report.problems if p.file == file or file in (p.hint or ""))
 
 
+def _bundle_cover(post: Path) -> str | None:
+    """Give the name of a bundle's `cover.*` image (Hugo themes find it by that name)."""
+    if post.name != "index.md":
+        return None
+    covers = sorted(entry.name for entry in post.parent.glob("cover.*") if IMAGE_NAME.match(entry.name))
+    return covers[0] if covers else None
+
+
+def copy_bundle_images(post: Path, source: Path) -> list[Path]:
+    """Copy the images of a Hugo page bundle (the files beside its `index.md`) into the
+    folder beside the new source, where the recap's cover and Markdown find them. Only
+    files that are images by name and by their bytes, within the size limit, and never
+    over a file already there."""
+    if post.name != "index.md":
+        return []
+    copied = []
+    for entry in sorted(post.parent.iterdir()):
+        if not (entry.is_file() and not entry.is_symlink() and IMAGE_NAME.match(entry.name)):
+            continue
+        if entry.stat().st_size > MAX_IMAGE_BYTES:
+            continue
+        content = entry.read_bytes()
+        target = source.with_suffix("") / entry.name
+        if media_type(content) is None or target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        copied.append(target)
+    return copied
+
+
 def import_post(path: Path, content_dir: Path, *, slug: str | None = None, today: date,
                 setting: Setting | None = None) -> ImportResult:
     """Import one post as a draft source; raise `ImportFailed` (nothing written) when it cannot."""
@@ -118,6 +150,9 @@ def import_post(path: Path, content_dir: Path, *, slug: str | None = None, today
             raise ImportFailed(msg)
         draft.put(("slug",), slug)
     draft.recap["id"] = f"urn:uuid:{uuid.uuid4()}"
+    cover = _bundle_cover(path)
+    if cover is not None and "cover" not in draft.recap:
+        draft.put(("cover",), cover)
     target = _refuse_collisions(content_dir, post, draft, slug is not None)
     try:
         write_markdown(draft)
@@ -129,6 +164,7 @@ def import_post(path: Path, content_dir: Path, *, slug: str | None = None, today
         people_path = content_dir / PROPOSED_PEOPLE_DIR / target.name
         people = (people_path, people_text(draft.proposed_people, display_path(target)))
     _write(target, text, people, post.file)
+    copy_bundle_images(path, target)
     return ImportResult(path, target, None, people[0] if people else None, draft.guesses(),
                         tuple(draft.notes), _problems_of(content_dir, target))
 
