@@ -224,3 +224,14 @@ def test_a_bundles_images_come_along_and_its_cover_is_named(tmp_path: Path) -> N
     assert yaml.safe_load(source.read_text(encoding="utf-8"))["cover"] == "cover.png"
     assert "![Our mascot](mascot.png)" in source.read_text(encoding="utf-8")
     assert validate_sources(load_content(content)).ok
+
+
+def test_a_draft_that_does_not_validate_fails_the_import_with_its_problems(tmp_path: Path, capsys) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    post = tmp_path / "loose.md"
+    post.write_text("---\ntitle: A loose post\ndate: 2021-11-11\n---\n\nSee ![the stage](stage.png).\n",
+                    encoding="utf-8")
+    assert main(["import", str(post), "--content", str(content)]) == 1
+    err = capsys.readouterr().err
+    assert "still needs a human" in err and "the image 'stage.png' is not in" in err

@@ -76,7 +76,10 @@ class ImportResult:
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        """Say whether the input was imported (or skipped) into a draft that validates: a
+        draft with errors would stop every build, so it fails the command (warnings, such
+        as placeholders in a draft, do not)."""
+        return self.error is None and not any(problem.is_error for problem in self.problems)
 
 
 @dataclass(frozen=True)
