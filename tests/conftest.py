@@ -50,6 +50,16 @@ def make_content(tmp_path: Path) -> ContentMaker:
 
 
 @pytest.fixture
+def empty_content(tmp_path: Path) -> Path:
+    """The shipped people and site, and no recaps: an import collides with nothing."""
+    folder = tmp_path / "content"
+    (folder / "recaps").mkdir(parents=True)
+    for name in ("people.yaml", "site.yaml"):
+        shutil.copyfile(CONTENT / name, folder / name)
+    return folder
+
+
+@pytest.fixture
 def seed_content(tmp_path: Path) -> Path:
     """A copy of the shipped content folder that a test may change."""
     target = tmp_path / "content"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -30,16 +29,6 @@ GOLDEN_POSTS = {
     "gfm": GOLDEN / "gfm" / "2021-06-17-linkerd-at-kubecon-eu.md",
 }
 TODAY = date(2024, 3, 1)
-
-
-@pytest.fixture
-def empty_content(tmp_path: Path) -> Path:
-    """The shipped people and site, and no recaps: an import collides with nothing."""
-    folder = tmp_path / "content"
-    (folder / "recaps").mkdir(parents=True)
-    for name in ("people.yaml", "site.yaml"):
-        shutil.copyfile(CONTENT / name, folder / name)
-    return folder
 
 
 def _recap(content: Path, source: Path) -> Recap:

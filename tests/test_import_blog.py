@@ -80,12 +80,8 @@ def blog(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def content(tmp_path: Path) -> Path:
-    folder = tmp_path / "content"
-    (folder / "recaps").mkdir(parents=True)
-    for name in ("people.yaml", "site.yaml"):
-        shutil.copyfile(CONTENT / name, folder / name)
-    return folder
+def content(empty_content: Path) -> Path:
+    return empty_content
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, list[str], dict[str, int]]:
