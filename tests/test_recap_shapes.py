@@ -135,6 +135,7 @@ def test_a_conference_talk_has_two_recordings_nested_takeaways_an_embed_and_a_mo
     record = export(dist, "2024-06-14-example-mesh-at-meshconf")
     talk = record["talks"][0]
     assert [r["description"] for r in talk["recordings"]] == [None, "The demo on its own."]
+    assert record["stats"]["recording_count"] == 2
     ld = json.loads((dist / "hugo/static/json/ld/2024-06-14-example-mesh-at-meshconf.jsonld").read_text())
     assert [video["name"] for video in ld["video"]] == ["Policy in Practice (part 1 of 2)",
                                                          "Policy in Practice (part 2 of 2)"]

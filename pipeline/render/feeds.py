@@ -191,11 +191,11 @@ def entry_for(recap: Recap, content_html: str, site: Site) -> Entry:
 
 
 def thumbnails(recap: Recap) -> Iterator[str]:
-    """Yield the YouTube stills of the recap's recordings, the whole meeting's first."""
-    sections, talks = (s.recording for s in recap.sections), (t.recording for t in recap.talks)
-    for recording in (recap.recording, *sections, *talks):
-        if recording is not None and recording.youtube_id:
-            yield THUMBNAIL.format(video=recording.youtube_id)
+    """Yield the YouTube stills of the recap's recordings (`Recap.videos`' order: the
+    whole meeting's first)."""
+    for video in recap.videos:
+        if video.recording.youtube_id:
+            yield THUMBNAIL.format(video=video.recording.youtube_id)
 
 
 def recording_with_thumbnail(recording: Recording, title: str) -> list[Block]:

@@ -252,15 +252,8 @@ def stats(recap: Recap) -> Record:
         "talk_count": len(recap.talks),
         "section_count": len(recap.sections),
         "speaker_count": len(recap.speakers),
-        "recording_count": sum(1 for _ in recordings(recap)),
+        "recording_count": len(recap.videos),
     }
-
-
-def recordings(recap: Recap) -> Iterator[Recording]:
-    if recap.recording:
-        yield recap.recording
-    yield from (section.recording for section in recap.sections if section.recording)
-    yield from (talk.recording for talk in recap.talks if talk.recording)
 
 
 def series_record(recap: Recap, catalog: Catalog) -> Record | None:
