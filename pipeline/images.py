@@ -17,11 +17,10 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from pipeline.model import Image, JsonPath, LocalImage, Problem, SourceDoc
+from pipeline.markdown_check import markdown_fields
+from pipeline.model import Image, LocalImage, Problem, SourceDoc
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 """5 MB: a logo, cover or photo printed a few centimetres wide needs far less."""
@@ -89,32 +88,6 @@ def load_images(source: Path, file: str) -> tuple[tuple[Image, ...], list[Proble
     return tuple(images), problems
 
 
-def _markdown_fields(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
-    for key in ("intro", "closing"):
-        if isinstance(data.get(key), str):
-            yield (key,), data[key]
-    for index, action in enumerate(data.get("calls_to_action", [])):
-        yield ("calls_to_action", index, "text"), action["text"]
-    for index, section in enumerate(data.get("sections", [])):
-        yield ("sections", index, "body"), section["body"]
-        yield from _takeaways(("sections", index), section)
-        for number, action in enumerate(section.get("calls_to_action", [])):
-            yield ("sections", index, "calls_to_action", number, "text"), action["text"]
-    for index, talk in enumerate(data.get("talks", [])):
-        yield ("talks", index, "summary"), talk["summary"]
-        yield from _takeaways(("talks", index), talk)
-
-
-def _takeaways(path: JsonPath, part: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
-    for number, takeaway in enumerate(part.get("takeaways", [])):
-        if isinstance(takeaway, str):
-            yield (*path, "takeaways", number), takeaway
-        else:
-            yield (*path, "takeaways", number, "text"), takeaway["text"]
-            for point, text in enumerate(takeaway["points"]):
-                yield (*path, "takeaways", number, "points", point), text
-
-
 def reference_problems(doc: SourceDoc, images: tuple[Image, ...]) -> list[Problem]:
     """Check that the cover and every local image the Markdown shows are beside the source."""
     names = {image.name for image in images}
@@ -126,7 +99,7 @@ def reference_problems(doc: SourceDoc, images: tuple[Image, ...]) -> list[Proble
         problems.append(Problem(doc.file, where.line, where.column, ("cover",),
                                 f"the cover image {cover!r} is not in {folder}",
                                 _found(names)))
-    for path, markdown in _markdown_fields(doc.data):
+    for path, markdown in markdown_fields(doc.data):
         for name in local_image_names(markdown):
             if name not in names:
                 where = doc.position(path)

@@ -35,11 +35,29 @@ def markdown_fields(recap: Any) -> Iterator[tuple[JsonPath, str]]:
         for index, item in _items(recap, list_key):
             if isinstance(item.get(field), str):
                 yield (list_key, index, field), item[field]
-    for index, talk in _items(recap, "talks"):
-        takeaways = talk.get("takeaways")
-        for number, takeaway in enumerate(takeaways if isinstance(takeaways, list) else ()):
-            if isinstance(takeaway, str):
-                yield ("talks", index, "takeaways", number), takeaway
+    for list_key in ("sections", "talks"):
+        for index, part in _items(recap, list_key):
+            yield from _takeaways((list_key, index), part)
+    for index, section in _items(recap, "sections"):
+        for number, action in _items(section, "calls_to_action"):
+            if isinstance(action.get("text"), str):
+                yield ("sections", index, "calls_to_action", number, "text"), action["text"]
+
+
+def _takeaways(path: JsonPath, part: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
+    """Yield a talk's or a section's takeaways: plain points, and points with sub-points."""
+    takeaways = part.get("takeaways")
+    for number, takeaway in enumerate(takeaways if isinstance(takeaways, list) else ()):
+        here = (*path, "takeaways", number)
+        if isinstance(takeaway, str):
+            yield here, takeaway
+        elif isinstance(takeaway, dict):
+            if isinstance(takeaway.get("text"), str):
+                yield (*here, "text"), takeaway["text"]
+            points = takeaway.get("points")
+            for point, text in enumerate(points if isinstance(points, list) else ()):
+                if isinstance(text, str):
+                    yield (*here, "points", point), text
 
 
 def _items(recap: dict[str, Any], key: str) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -181,3 +181,16 @@ def test_a_missing_avatar_is_located_in_people_yaml(tmp_path):
     (problem,) = result.report.problems
     assert (Path(problem.file).name, problem.dotted_path) == ("people.yaml", "ben-okafor.avatar")
     assert "'people/nobody.png' does not exist in the content folder" in problem.message
+
+
+def test_validation_reads_the_new_markdown_fields_too(tmp_path):
+    """Sub-points and a section's calls to action are Markdown: a shape pandoc cannot build
+    is located there at validation, not found by a failing build."""
+    content = assemble_content(tmp_path / "content", [SHAPES / "meeting-with-host.yaml"])
+    source = content / "recaps" / "meeting-with-host.yaml"
+    deep = "> " * 20 + "too deep"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        'points: ["per-route", "default deny"]', f'points: ["per-route", "{deep}"]'), encoding="utf-8")
+    result = build(BuildOptions(content_dir=content, out_dir=tmp_path / "dist", now=NOW, jobs=1))
+    assert result.published is None
+    assert [p.dotted_path for p in result.report.problems] == ["sections[0].takeaways[1].points[1]"]
