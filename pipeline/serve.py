@@ -111,6 +111,9 @@ class Preview:
     bodies: dict[str, str] = field(default_factory=dict)
     """Recap id -> its post body, made on first view after each good build."""
     hugo: HugoSite | None = None
+    site_files: dict[Path, int] = field(default_factory=dict)
+    """The Hugo site's watched files as they were when the site joined, before its first build:
+    the watcher's starting point for them, so an edit right after that build is seen."""
     server: ThreadingHTTPServer | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -192,6 +195,7 @@ class Preview:
         if folder is not None:
             if self.hugo is None or self.hugo.folder != check_site(folder):
                 self.hugo = HugoSite(check_site(folder), self.work)
+                self.site_files = watched_files(self.hugo.folder / name for name in HUGO_WATCHED)
             outputs = outputs_by_recap(self.options.out_dir)
             posts = [path for recap in published.recaps
                      for path in outputs.get(recap.id, {}).get("markdown", ())]
@@ -251,9 +255,7 @@ class Preview:
             try:
                 now = watched_files(self.watched)
                 if folders != self.watched:  # a Hugo site came in: finding its files is no edit
-                    added = [folder for folder in self.watched if folder not in folders]
-                    seen |= {path: mtime for path, mtime in now.items()
-                             if any(path.is_relative_to(folder) for folder in added)}
+                    seen |= self.site_files  # ... but an edit since its first build is
                     folders = self.watched
                 if now != seen:
                     seen = now

@@ -397,6 +397,18 @@ def test_an_edit_to_the_hugo_sites_layout_shows_without_a_restart(seed_content, 
 
 
 @HUGO
+def test_an_edit_to_the_hugo_layout_before_the_watcher_first_looks_is_still_seen(seed_content, tmp_path):
+    site = make_hugo_site(tmp_path / "site")
+    with hugo_preview(seed_content, tmp_path / "dist", site) as preview:
+        port = port_of(preview)
+        frame = re.search(r"<iframe class='site' src='(/site/[^']+)'", page_text(port, SEED_PAGE))
+        assert frame is not None
+        layout = site / "layouts" / "_default" / "single.html"
+        layout.write_text(HUGO_LAYOUT.replace("rendered by the test site", "an early edit"), encoding="utf-8")
+        assert wait_for(lambda: "an early edit" in page_text(port, frame.group(1)), 10)
+
+
+@HUGO
 def test_a_hugo_error_shows_in_the_browser(seed_content, tmp_path):
     site = make_hugo_site(tmp_path / "site")
     (site / "layouts" / "_default" / "single.html").write_text("{{ .Title ", encoding="utf-8")
