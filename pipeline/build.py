@@ -32,8 +32,8 @@ from pipeline.manifest import (
     site_key,
     unit_name,
 )
-from pipeline.model import MARKDOWN_FLAVORS, Artifact, Problem, Recap
-from pipeline.normalize import Catalog, normalize
+from pipeline.model import MARKDOWN_FLAVORS, Artifact, Catalog, Problem, Recap
+from pipeline.normalize import normalize
 from pipeline.parallel import Task, run_tasks, split
 from pipeline.progress import FormatCounts, Progress
 from pipeline.render import FORMATS

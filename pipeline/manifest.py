@@ -29,8 +29,7 @@ from pipeline.load import recap_paths
 
 if TYPE_CHECKING:
     from pipeline.load import ContentSources
-    from pipeline.model import Recap
-    from pipeline.normalize import Catalog
+    from pipeline.model import Catalog, Recap
 
 MANIFEST_NAME = ".recap-manifest.json"
 MANIFEST_VERSION = 3

@@ -18,8 +18,7 @@ from pathlib import Path
 from pipeline import pandoc
 from pipeline.cache import ConversionStore
 from pipeline.errors import PipelineError
-from pipeline.model import Artifact
-from pipeline.normalize import Catalog
+from pipeline.model import Artifact, Catalog
 from pipeline.render import FORMATS
 from pipeline.render.document import markdown_fields
 

@@ -28,8 +28,8 @@ from conftest import CONTENT, FIXTURE_ROUTES, FIXTURES, ROOT, assemble_content
 
 from pipeline.build import BuildOptions, build
 from pipeline.load import load_content
-from pipeline.model import Artifact
-from pipeline.normalize import Catalog, normalize
+from pipeline.model import Artifact, Catalog
+from pipeline.normalize import normalize
 from pipeline.render import FORMATS, feeds
 from pipeline.render.feed_checks import UnsafeFeedError, check_feed
 from pipeline.routes import Routes

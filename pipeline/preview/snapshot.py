@@ -18,8 +18,7 @@ from typing import Any
 from pipeline import pandoc
 from pipeline.cache import ConversionStore
 from pipeline.manifest import SITE, read_manifest
-from pipeline.model import Recap
-from pipeline.normalize import Catalog
+from pipeline.model import Catalog, Recap
 from pipeline.render.feeds import build_entries
 from pipeline.routes import Routes
 

@@ -23,8 +23,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipeline.model import Artifact, Recap
-    from pipeline.normalize import Catalog
+    from pipeline.model import Artifact, Catalog, Recap
 
 PerRecap = Callable[["Catalog", Sequence["Recap"]], Sequence["Artifact"]]
 SiteWide = Callable[..., Sequence["Artifact"]]

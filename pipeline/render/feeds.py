@@ -30,8 +30,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from pipeline.manifest import code_fingerprint
-from pipeline.model import Artifact, Person, Recap, Recording, Site
-from pipeline.normalize import Catalog
+from pipeline.model import Artifact, Catalog, Person, Recap, Recording, Site
 from pipeline.pandoc import recall_or_make, stored_key, write_documents
 from pipeline.render.body import Style, body_blocks
 from pipeline.render.document import (

@@ -36,6 +36,7 @@ from pipeline.manifest import code_fingerprint
 from pipeline.model import (
     Artifact,
     CallToAction,
+    Catalog,
     Embed,
     NextMeeting,
     Person,
@@ -48,7 +49,6 @@ from pipeline.model import (
     TalkLink,
     clock_text,
 )
-from pipeline.normalize import Catalog
 from pipeline.pandoc import markdown_to, recall_or_make, stored_key
 from pipeline.render.document import (
     LINK_KINDS,
