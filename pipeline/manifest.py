@@ -1,7 +1,8 @@
 """What each output depends on, and what the last build made: the incremental build's memory.
 
 Every output belongs to a *unit*: one format for one recap (a post, a handout, a recap's
-JSON) or one format's site-wide outputs (indexes), or a part of them (one feed channel).
+JSON) or one format's site-wide outputs (indexes), or one channel of them (a feed channel),
+named by a `UnitId`.
 A unit's key is a hash of all it depends on: the pipeline's own code and templates, the
 tools' versions, the site settings, and for a recap unit its source, the people records
 it uses and its series siblings; a site-wide unit's key covers the keys of the recaps it
@@ -38,6 +39,30 @@ NOT_RENDERING = frozenset({"importer", "bench.py", "synthetic.py", "new.py", "sc
 """Modules that cannot change an output; editing them keeps every output fresh."""
 SITE = "*"
 """What stands for the recap id in the names of site-wide units."""
+
+
+@dataclass(frozen=True)
+class UnitId:
+    """What rebuilds together: one format's outputs for one recap (a post, a handout),
+    or, with `recap` None, its site-wide outputs: all of them, or one `channel` of them
+    for a format that splits them (a feed channel); `channel` is empty otherwise."""
+
+    format: str
+    recap: str | None = None
+    channel: str = ""
+
+    def __str__(self) -> str:
+        """Give the unit's name in the manifest file: `<format> <recap id>`, or
+        `<format> *<channel>` for site-wide outputs (recap ids never start with `*`)."""
+        return f"{self.format} {SITE + self.channel if self.recap is None else self.recap}"
+
+    @classmethod
+    def parse(cls, name: str) -> UnitId:
+        """Give the unit `name` (`str(unit)`) names; ValueError if it names none."""
+        format_name, owner = name.split(" ", 1)
+        if owner.startswith(SITE):
+            return cls(format_name, None, owner.removeprefix(SITE))
+        return cls(format_name, owner)
 
 
 @dataclass(frozen=True)
@@ -84,10 +109,9 @@ class Stamp:
 
 @dataclass(frozen=True)
 class Manifest:
-    """Unit name -> record; a unit name is `<format> <recap id>` or, for site-wide outputs,
-    `<format> *<part>` (the part is empty for a format whose site-wide outputs are one unit)."""
+    """Unit -> what its last build used and made; the file names units by `str(unit)`."""
 
-    units: Mapping[str, UnitRecord]
+    units: Mapping[UnitId, UnitRecord]
     stamp: Stamp | None = field(default=None, compare=False)
     files: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Output path -> SHA-256 of the bytes the build that published it wrote there."""
@@ -115,16 +139,13 @@ class Manifest:
     def to_bytes(self) -> bytes:
         document: dict[str, Any] = {
             "version": MANIFEST_VERSION,
-            "units": {name: {"key": r.key, "outputs": sorted(r.outputs)} for name, r in self.units.items()},
+            "units": {str(unit): {"key": record.key, "outputs": sorted(record.outputs)}
+                      for unit, record in self.units.items()},
         }
         if self.stamp is not None:
             document["stamp"] = asdict(self.stamp)
         document["files"] = dict(sorted(self.files.items()))
         return (json.dumps(document, sort_keys=True, indent=1) + "\n").encode("utf-8")
-
-
-def unit_name(format_name: str, recap_id: str) -> str:
-    return f"{format_name} {recap_id}"
 
 
 def read_manifest(out_dir: Path) -> Manifest:
@@ -134,7 +155,7 @@ def read_manifest(out_dir: Path) -> Manifest:
         if document.get("version") != MANIFEST_VERSION:
             return Manifest({})
         units = {
-            name: UnitRecord(str(record["key"]), tuple(str(p) for p in record["outputs"]))
+            UnitId.parse(name): UnitRecord(str(record["key"]), tuple(str(p) for p in record["outputs"]))
             for name, record in document["units"].items()
         }
         stamp = document.get("stamp")
@@ -238,7 +259,7 @@ def _avatar_digest(catalog: Catalog, person_id: str) -> str | None:
     return person.avatar.digest if person and person.avatar else None
 
 
-def site_key(catalog: Catalog, keys: Mapping[str, str], part: str, recap_ids: Iterable[str]) -> str:
-    """Give the key of site-wide outputs: the part's name and the keys of the recaps it
-    shows, in order (for a format without parts: every published recap)."""
-    return _digest(code_fingerprint(), asdict(catalog.site), part, [(i, keys[i]) for i in recap_ids])
+def site_key(catalog: Catalog, keys: Mapping[str, str], channel: str, recap_ids: Iterable[str]) -> str:
+    """Give the key of site-wide outputs: the channel's name and the keys of the recaps it
+    shows, in order (for a format without channels: every published recap)."""
+    return _digest(code_fingerprint(), asdict(catalog.site), channel, [(i, keys[i]) for i in recap_ids])

@@ -21,7 +21,7 @@ from conftest import FIXTURE_ROUTES, FIXTURES, ROOT
 from pipeline import build as build_module
 from pipeline import manifest as manifest_module
 from pipeline.build import BuildOptions, BuildResult, build
-from pipeline.manifest import MANIFEST_NAME, MANIFEST_VERSION
+from pipeline.manifest import MANIFEST_NAME, MANIFEST_VERSION, Manifest, UnitId, UnitRecord, read_manifest
 from pipeline.render import FORMATS, calendar, feeds, json_export, markdown, pdf
 from pipeline.synthetic import write_content
 
@@ -64,6 +64,21 @@ def test_the_registry_builds_every_format_in_order():
     for module in (markdown, pdf, json_export, calendar):
         assert FORMATS[module.__name__.rsplit(".", 1)[-1].replace("json_export", "json")].per_recap
     assert FORMATS["feeds"].site_wide is feeds.render
+
+
+def test_units_read_back_from_the_manifest_file_as_the_units_that_were_written(tmp_path):
+    recap_id = "urn:uuid:00000000-0000-4000-8000-000000000001"
+    units = {
+        UnitId("pdf", recap_id): UnitRecord("a", ("pdf/one.pdf",)),
+        UnitId("json"): UnitRecord("b", ("json/index.json",)),
+        UnitId("feeds", None, "tags/mesh/"): UnitRecord("c", ("feeds/tags/mesh/atom.xml",)),
+    }
+    (tmp_path / MANIFEST_NAME).write_bytes(Manifest(units).to_bytes())
+    assert read_manifest(tmp_path).units == units
+    names = json.loads((tmp_path / MANIFEST_NAME).read_text(encoding="utf-8"))["units"]
+    assert sorted(names) == ["feeds *tags/mesh/", "json *", f"pdf {recap_id}"]
+    with pytest.raises(ValueError, match="unpack"):
+        UnitId.parse("pdf")
 
 
 def test_an_unchanged_rebuild_renders_nothing_and_writes_nothing(content, tmp_path):
