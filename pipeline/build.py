@@ -156,7 +156,6 @@ def plan_build(catalog: Catalog, sources: ContentSources, formats: Sequence[str]
                old: Manifest, options: BuildOptions, seen: Seen | None = None) -> Plan:
     """Give the tasks that re-render stale units: changed keys or missing outputs."""
     recap_key = recap_keys(catalog, sources)
-    every_recap = tuple(recap.id for recap in catalog.recaps)
     keys: dict[UnitId, str] = {}
     tasks: list[Task] = []
     fresh: set[UnitId] = set()
@@ -169,23 +168,21 @@ def plan_build(catalog: Catalog, sources: ContentSources, formats: Sequence[str]
 
     for format_name in formats:
         output_format = FORMATS[format_name]
-        if output_format.per_recap_name is not None:
+        if output_format.per_recap:
             stale = []
             for recap in catalog.recaps:
                 unit = UnitId(format_name, recap.id)
                 keys[unit] = recap_key[recap.id]
                 (fresh.add(unit) if is_fresh(unit) else stale.append(recap.id))
             tasks.extend(split(format_name, stale, options.jobs))
-        if output_format.site_wide_name is not None:
-            split_parts = output_format.parts
-            parts = split_parts(catalog) if split_parts else {"": every_recap}
-            stale_parts = []
-            for part, recap_ids in parts.items():
-                unit = UnitId(format_name, None, part)
-                keys[unit] = site_key(catalog, recap_key, part, recap_ids)
-                (fresh.add(unit) if is_fresh(unit) else stale_parts.append(part))
-            if stale_parts:
-                tasks.append(Task(format_name, None, tuple(stale_parts) if split_parts else None))
+        if output_format.site_wide:
+            stale_channels = []
+            for channel, recap_ids in output_format.channels(catalog).items():
+                unit = UnitId(format_name, None, channel)
+                keys[unit] = site_key(catalog, recap_key, channel, recap_ids)
+                (fresh.add(unit) if is_fresh(unit) else stale_channels.append(channel))
+            if stale_channels:
+                tasks.append(Task(format_name, None, tuple(stale_channels)))
     # Biggest first, so the pool's workers finish together.
     tasks.sort(key=lambda t: -(len(t.recap_ids) if t.recap_ids is not None else 1))
     return Plan(tuple(tasks), keys, frozenset(fresh))
@@ -197,7 +194,7 @@ def new_manifest(plan: Plan, old: Manifest, artifacts: Sequence[Artifact],
     their new outputs, and the units of formats not built this time untouched."""
     outputs: dict[UnitId, list[str]] = {unit: [] for unit in plan.keys if unit not in plan.fresh}
     for artifact in artifacts:
-        outputs[UnitId(artifact.format, artifact.recap_id, artifact.part)].append(str(artifact.path))
+        outputs[UnitId(artifact.format, artifact.recap_id, artifact.channel)].append(str(artifact.path))
     units = {unit: record for unit, record in old.units.items() if unit.format not in formats}
     for unit, key in plan.keys.items():
         if unit in plan.fresh:

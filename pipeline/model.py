@@ -549,16 +549,16 @@ class Artifact:
     """One output file: a path relative to the output folder and its exact bytes.
 
     `recap_id` names the recap an output belongs to; None marks a site-wide output (a
-    feed, an index), which depends on many recaps and is published after them. `part`
-    names the site-wide unit of a format whose site-wide outputs rebuild separately
-    (one feed channel); empty for all others.
+    feed, an index), which depends on many recaps and is published after them. `channel`
+    names the channel of a format whose site-wide outputs rebuild channel by channel (a
+    feed channel); empty for all others.
     """
 
     path: PurePosixPath
     content: bytes
     format: str
     recap_id: str | None = None
-    part: str = ""
+    channel: str = ""
 
 
 @dataclass(frozen=True)
