@@ -29,6 +29,7 @@ from pipeline.manifest import (
     build_digest,
     read_manifest,
     recap_keys,
+    recap_unit_key,
     site_key,
 )
 from pipeline.model import MARKDOWN_FLAVORS, Artifact, Catalog, Problem, Recap
@@ -168,18 +169,19 @@ def plan_build(catalog: Catalog, sources: ContentSources, formats: Sequence[str]
 
     for format_name in formats:
         output_format = FORMATS[format_name]
+        fingerprint = output_format.fingerprint()
         if output_format.per_recap:
             stale = []
             for recap in catalog.recaps:
                 unit = UnitId(format_name, recap.id)
-                keys[unit] = recap_key[recap.id]
+                keys[unit] = recap_unit_key(fingerprint, recap_key[recap.id])
                 (fresh.add(unit) if is_fresh(unit) else stale.append(recap.id))
             tasks.extend(split(format_name, stale, options.jobs))
         if output_format.site_wide:
             stale_channels = []
             for channel, recap_ids in output_format.channels(catalog).items():
                 unit = UnitId(format_name, None, channel)
-                keys[unit] = site_key(catalog, recap_key, channel, recap_ids)
+                keys[unit] = site_key(fingerprint, catalog, recap_key, channel, recap_ids)
                 (fresh.add(unit) if is_fresh(unit) else stale_channels.append(channel))
             if stale_channels:
                 tasks.append(Task(format_name, None, tuple(stale_channels)))

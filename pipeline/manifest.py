@@ -2,16 +2,15 @@
 
 Every output belongs to a *unit*: one format for one recap (a post, a handout, a recap's
 JSON) or one format's site-wide outputs (indexes), or one channel of them (a feed channel),
-named by a `UnitId`.
-A unit's key is a hash of all it depends on: the pipeline's own code and templates, the
-tools' versions, the site settings, and for a recap unit its source, the people records
-it uses and its series siblings; a site-wide unit's key covers the keys of the recaps it
-shows. The manifest in the output folder records each unit's key and outputs; a unit is
-rebuilt when its key changed or one of its outputs is missing or not the file the build
-wrote: the manifest records each output's SHA-256, and a file whose bytes differ is
-stale, so a build killed while publishing can never leave a wrong "up to date". It also
-records a `Stamp` of the whole build, which lets an unchanged build stop before parsing
-anything.
+named by a `UnitId`. A unit's key is a hash of all it depends on: the code, templates and
+tools its format declares (`Format.fingerprint`), the site settings, and for a recap unit
+its source, the people records it uses and its series siblings; a site-wide unit's key
+covers the keys of the recaps it shows. The manifest in the output folder records each
+unit's key and outputs; a unit is rebuilt when its key changed or one of its outputs is
+missing or not the file the build wrote: the manifest records each output's SHA-256, and
+a file whose bytes differ is stale, so a build killed while publishing can never leave a
+wrong "up to date". It also records a `Stamp` of the whole build (every file of the
+pipeline included), which lets an unchanged build stop before parsing anything.
 """
 
 from __future__ import annotations
@@ -21,11 +20,10 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline import __version__
+from pipeline.fingerprint import pipeline_fingerprint
 from pipeline.load import recap_paths
 
 if TYPE_CHECKING:
@@ -34,9 +32,6 @@ if TYPE_CHECKING:
 
 MANIFEST_NAME = ".recap-manifest.json"
 MANIFEST_VERSION = 3
-NOT_RENDERING = frozenset({"importer", "bench.py", "synthetic.py", "new.py", "schema_docs.py",
-                           "report.py", "__main__.py", "serve.py", "preview"})
-"""Modules that cannot change an output; editing them keeps every output fresh."""
 SITE = "*"
 """What stands for the recap id in the names of site-wide units."""
 
@@ -176,8 +171,8 @@ def _digest(*parts: Any) -> str:
 
 def build_digest(content_dir: Path, settings: Mapping[str, Any]) -> str:
     """Hash everything a build reads: the bytes of every content file and image, the code, templates,
-    schemas and tools (`code_fingerprint`) and the settings that choose the outputs."""
-    digest = hashlib.sha256(code_fingerprint().encode())
+    schemas and tools (`pipeline_fingerprint`) and the settings that choose the outputs."""
+    digest = hashlib.sha256(pipeline_fingerprint().encode())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     sources = [content_dir / "site.yaml", content_dir / "people.yaml", *recap_paths(content_dir)]
     for path in (*sources, *_other_files(content_dir, set(sources))):
@@ -195,34 +190,6 @@ def _other_files(content_dir: Path, sources: set[Path]) -> list[Path]:
     return sorted(path for path in content_dir.rglob("*") if path.is_file() and path not in sources)
 
 
-@cache
-def code_fingerprint() -> str:
-    """Hash the pipeline's code, templates and schemas, and the bundled tools' versions:
-    a change to any of them makes every output stale."""
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(__version__.encode())
-    code = [p for p in package.rglob("*") if p.relative_to(package).parts[0] not in NOT_RENDERING]
-    files = sorted(p for p in [*code, *package.parent.joinpath("schema").glob("*.json")]
-                   if p.is_file() and "__pycache__" not in p.parts)
-    for path in files:
-        digest.update(path.relative_to(package.parent).as_posix().encode())
-        digest.update(path.read_bytes())
-    digest.update(_tool_versions().encode())
-    return digest.hexdigest()
-
-
-def _tool_versions() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = []
-    for name in ("pypandoc-binary", "typst", "feedgen", "icalendar", "segno", "PyYAML"):
-        try:
-            found.append(f"{name}=={version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name} missing")
-    return ";".join(found)
-
-
 def _series_siblings(recap: Recap, published: Iterable[Recap]) -> list[Any]:
     if recap.series is None:
         return []
@@ -234,16 +201,15 @@ def _series_siblings(recap: Recap, published: Iterable[Recap]) -> list[Any]:
 
 
 def recap_keys(catalog: Catalog, sources: ContentSources) -> dict[str, str]:
-    """Give each published recap's dependency key."""
+    """Give each published recap's dependency key: all its outputs depend on but code."""
     # The source's bytes stand for its data: hashing them is free (loading did), while
     # encoding 1,000 recaps' data to hash it cost 0.3 s.
     data_by_id = {doc.data["id"]: doc.digest or doc.data for doc in sources.recaps}
     people = sources.people.data if sources.people else {}
     site = asdict(catalog.site)
-    code = code_fingerprint()
     return {
         recap.id: _digest(
-            code, site, data_by_id[recap.id],
+            site, data_by_id[recap.id],
             {person: people.get(person) for person in recap.people_ids},
             [_avatar_digest(catalog, person) for person in recap.people_ids],
             [(image.name, hashlib.sha256(image.content).hexdigest()) for image in recap.images],
@@ -259,7 +225,15 @@ def _avatar_digest(catalog: Catalog, person_id: str) -> str | None:
     return person.avatar.digest if person and person.avatar else None
 
 
-def site_key(catalog: Catalog, keys: Mapping[str, str], channel: str, recap_ids: Iterable[str]) -> str:
-    """Give the key of site-wide outputs: the channel's name and the keys of the recaps it
-    shows, in order (for a format without channels: every published recap)."""
-    return _digest(code_fingerprint(), asdict(catalog.site), channel, [(i, keys[i]) for i in recap_ids])
+def recap_unit_key(fingerprint: str, recap_key: str) -> str:
+    """Give the key of one format's outputs for one recap: the format's `fingerprint` (its
+    code, templates and tools) and the recap's key."""
+    return _digest(fingerprint, recap_key)
+
+
+def site_key(fingerprint: str, catalog: Catalog, keys: Mapping[str, str], channel: str,
+             recap_ids: Iterable[str]) -> str:
+    """Give the key of a format's site-wide outputs: its `fingerprint`, the channel's name
+    and the keys of the recaps it shows, in order (for a format without channels: every
+    published recap)."""
+    return _digest(fingerprint, asdict(catalog.site), channel, [(i, keys[i]) for i in recap_ids])

@@ -120,7 +120,7 @@ def test_new_code_or_other_settings_are_never_taken_for_an_unchanged_build(conte
     assert not run(content, out, markdown_flavor="gfm").current
     assert (out / "gfm/2024-05-02-one-talk-recap.md").is_file()
     assert run(content, out, markdown_flavor="gfm").current
-    monkeypatch.setattr(manifest_module, "code_fingerprint", lambda: "a newer pipeline")
+    monkeypatch.setattr(manifest_module, "pipeline_fingerprint", lambda: "a newer pipeline")
     assert not run(content, out, markdown_flavor="gfm").current
 
 

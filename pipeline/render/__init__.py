@@ -14,6 +14,10 @@ A format may split its site-wide outputs into *channels* that rebuild on their o
 `channels(catalog)` names each channel and the recaps it shows, and `render_site` renders
 only the named channels. Feeds do, one channel for the site, each tag and each series, so
 that an edit to one recap rewrites the channels that show it and not the other hundred.
+
+Each format declares the code, templates and tools its outputs depend on beyond the
+`SHARED` ones every output goes through; its `fingerprint()` hashes them, and the build
+keys each output with it, so that an edit to one format's module rebuilds that format only.
 """
 
 from __future__ import annotations
@@ -21,8 +25,24 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from pipeline.fingerprint import code_fingerprint
+
 if TYPE_CHECKING:
     from pipeline.model import Artifact, Catalog, Recap
+
+SHARED = tuple(f"pipeline/{name}" for name in (
+    "__init__.py",  # the version
+    # what turns sources into the catalog
+    "load.py", "plain_files.py", "images.py", "markdown_check.py", "normalize.py", "model.py",
+    # what converts Markdown, and keeps conversions
+    "pandoc.py", "cache.py", "sanitize.py", "errors.py",
+    # where outputs go; the formats' protocol and the document pieces they share
+    "routes.py", "render/__init__.py", "fingerprint.py", "render/document.py",
+))
+"""The code every output goes through, relative to the project: a change to any of it
+makes every output stale. A test checks that each format's module imports nothing else
+than this and what the format declares."""
+SHARED_TOOLS = ("pypandoc-binary", "PyYAML")
 
 
 class Format:
@@ -34,10 +54,21 @@ class Format:
     """
 
     name: ClassVar[str]
+    depends_on: ClassVar[tuple[str, ...]] = ()
+    """The code and templates of this format, beyond `SHARED` (a folder stands for every
+    file in it)."""
+    tools: ClassVar[tuple[str, ...]] = ()
+    """The distributions, beyond `SHARED_TOOLS`, whose versions can change its outputs."""
     per_recap: ClassVar[bool] = False
     """It has outputs of single recaps, which `render_recaps` gives."""
     site_wide: ClassVar[bool] = False
     """It has outputs over many recaps, which `render_site` gives."""
+
+    @classmethod
+    def fingerprint(cls) -> str:
+        """Give the hash of all the format's outputs depend on besides the content: the
+        shared code, its own code and templates, and the tools' versions."""
+        return code_fingerprint((*SHARED, *cls.depends_on), (*SHARED_TOOLS, *cls.tools))
 
     def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
         """Give the outputs of `recaps` (the catalog is there for context)."""
@@ -60,6 +91,9 @@ class Format:
 
 class MarkdownPosts(Format):
     name = "markdown"
+    depends_on = ("pipeline/render/markdown.py", "pipeline/render/body.py",
+                  "pipeline/render/structured_data.py", "pipeline/render/template_guard.py",
+                  "pipeline/yaml_text.py")
     per_recap = True
 
     def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
@@ -70,6 +104,8 @@ class MarkdownPosts(Format):
 
 class PdfHandouts(Format):
     name = "pdf"
+    depends_on = ("pipeline/render/pdf.py", "pipeline/render/body.py", "pipeline/templates/handout")
+    tools = ("typst", "segno")
     per_recap = True
 
     def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
@@ -80,6 +116,8 @@ class PdfHandouts(Format):
 
 class Feeds(Format):
     name = "feeds"
+    depends_on = ("pipeline/render/feeds.py", "pipeline/render/feed_checks.py", "pipeline/render/body.py")
+    tools = ("feedgen", "lxml")
     site_wide = True
 
     def channels(self, catalog: Catalog) -> dict[str, tuple[str, ...]]:
@@ -95,6 +133,7 @@ class Feeds(Format):
 
 class JsonExports(Format):
     name = "json"
+    depends_on = ("pipeline/render/json_export.py", "pipeline/render/structured_data.py")
     per_recap = site_wide = True
 
     def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
@@ -110,6 +149,8 @@ class JsonExports(Format):
 
 class Calendars(Format):
     name = "calendar"
+    depends_on = ("pipeline/render/calendar.py", "pipeline/render/structured_data.py")
+    tools = ("icalendar",)
     per_recap = site_wide = True
 
     def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
@@ -129,4 +170,5 @@ FORMATS: dict[str, Format] = {
 }
 """Format name -> format, in the order formats are built."""
 
-__all__ = ["FORMATS", "Calendars", "Feeds", "Format", "JsonExports", "MarkdownPosts", "PdfHandouts"]
+__all__ = ["FORMATS", "SHARED", "SHARED_TOOLS", "Calendars", "Feeds", "Format", "JsonExports",
+           "MarkdownPosts", "PdfHandouts"]

@@ -29,9 +29,9 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
-from pipeline.manifest import code_fingerprint
 from pipeline.model import Artifact, Catalog, Person, Recap, Recording, Site
 from pipeline.pandoc import recall_or_make, stored_key, write_documents
+from pipeline.render import Feeds
 from pipeline.render.body import Style, body_blocks
 from pipeline.render.document import (
     header,
@@ -157,7 +157,7 @@ def build_entries(wanted: set[str], recaps: Sequence[Recap], site: Site) -> list
     """
     chosen = [recap for recap in recaps if recap.id in wanted]
     links = series_links(chosen, site, recaps)
-    keys = {recap.id: stored_key("feed entry", code_fingerprint(), repr((recap, site, links[recap.id])))
+    keys = {recap.id: stored_key("feed entry", Feeds.fingerprint(), repr((recap, site, links[recap.id])))
             for recap in chosen}
 
     def write_bodies(recap_ids: list[str]) -> dict[str, str]:
