@@ -21,19 +21,19 @@ from pipeline.cache import conversions_kept
 from pipeline.errors import UsageError
 from pipeline.load import ContentSources, load_content
 from pipeline.manifest import (
-    SITE,
     Manifest,
     Seen,
     Stamp,
+    UnitId,
     UnitRecord,
     build_digest,
     read_manifest,
     recap_keys,
+    recap_unit_key,
     site_key,
-    unit_name,
 )
-from pipeline.model import MARKDOWN_FLAVORS, Artifact, Problem, Recap
-from pipeline.normalize import Catalog, normalize
+from pipeline.model import MARKDOWN_FLAVORS, Artifact, Catalog, Problem, Recap
+from pipeline.normalize import normalize
 from pipeline.parallel import Task, run_tasks, split
 from pipeline.progress import FormatCounts, Progress
 from pipeline.render import FORMATS
@@ -148,45 +148,43 @@ class Plan:
     """Which units are stale, and every unit's key for the new manifest."""
 
     tasks: tuple[Task, ...]
-    keys: dict[str, str]
-    """Unit name -> key, for every unit of the formats being built."""
-    fresh: frozenset[str]
+    keys: dict[UnitId, str]
+    """Every unit of the formats being built -> its key."""
+    fresh: frozenset[UnitId]
 
 
 def plan_build(catalog: Catalog, sources: ContentSources, formats: Sequence[str],
                old: Manifest, options: BuildOptions, seen: Seen | None = None) -> Plan:
     """Give the tasks that re-render stale units: changed keys or missing outputs."""
     recap_key = recap_keys(catalog, sources)
-    every_recap = tuple(recap.id for recap in catalog.recaps)
-    keys: dict[str, str] = {}
+    keys: dict[UnitId, str] = {}
     tasks: list[Task] = []
-    fresh: set[str] = set()
+    fresh: set[UnitId] = set()
     changed = old.changed_outputs(options.out_dir, seen)
 
-    def is_fresh(name: str) -> bool:
-        record = old.units.get(name)
-        return (not options.force and record is not None and record.key == keys[name]
+    def is_fresh(unit: UnitId) -> bool:
+        record = old.units.get(unit)
+        return (not options.force and record is not None and record.key == keys[unit]
                 and not changed.intersection(record.outputs))
 
     for format_name in formats:
         output_format = FORMATS[format_name]
-        if output_format.per_recap_name is not None:
+        fingerprint = output_format.fingerprint()
+        if output_format.per_recap:
             stale = []
             for recap in catalog.recaps:
-                name = unit_name(format_name, recap.id)
-                keys[name] = recap_key[recap.id]
-                (fresh.add(name) if is_fresh(name) else stale.append(recap.id))
+                unit = UnitId(format_name, recap.id)
+                keys[unit] = recap_unit_key(fingerprint, recap_key[recap.id])
+                (fresh.add(unit) if is_fresh(unit) else stale.append(recap.id))
             tasks.extend(split(format_name, stale, options.jobs))
-        if output_format.site_wide_name is not None:
-            split_parts = output_format.parts
-            parts = split_parts(catalog) if split_parts else {"": every_recap}
-            stale_parts = []
-            for part, recap_ids in parts.items():
-                name = unit_name(format_name, SITE + part)
-                keys[name] = site_key(catalog, recap_key, part, recap_ids)
-                (fresh.add(name) if is_fresh(name) else stale_parts.append(part))
-            if stale_parts:
-                tasks.append(Task(format_name, None, tuple(stale_parts) if split_parts else None))
+        if output_format.site_wide:
+            stale_channels = []
+            for channel, recap_ids in output_format.channels(catalog).items():
+                unit = UnitId(format_name, None, channel)
+                keys[unit] = site_key(fingerprint, catalog, recap_key, channel, recap_ids)
+                (fresh.add(unit) if is_fresh(unit) else stale_channels.append(channel))
+            if stale_channels:
+                tasks.append(Task(format_name, None, tuple(stale_channels)))
     # Biggest first, so the pool's workers finish together.
     tasks.sort(key=lambda t: -(len(t.recap_ids) if t.recap_ids is not None else 1))
     return Plan(tuple(tasks), keys, frozenset(fresh))
@@ -196,17 +194,16 @@ def new_manifest(plan: Plan, old: Manifest, artifacts: Sequence[Artifact],
                  formats: Sequence[str], stamp: Stamp) -> Manifest:
     """Give the manifest after this build: fresh units as they were, rendered units with
     their new outputs, and the units of formats not built this time untouched."""
-    outputs: dict[str, list[str]] = {name: [] for name in plan.keys if name not in plan.fresh}
+    outputs: dict[UnitId, list[str]] = {unit: [] for unit in plan.keys if unit not in plan.fresh}
     for artifact in artifacts:
-        recap_or_part = artifact.recap_id if artifact.recap_id is not None else SITE + artifact.part
-        outputs[unit_name(artifact.format, recap_or_part)].append(str(artifact.path))
-    units = {name: record for name, record in old.units.items() if name.split(" ", 1)[0] not in formats}
-    for name, key in plan.keys.items():
-        if name in plan.fresh:
-            units[name] = old.units[name]
+        outputs[UnitId(artifact.format, artifact.recap_id, artifact.channel)].append(str(artifact.path))
+    units = {unit: record for unit, record in old.units.items() if unit.format not in formats}
+    for unit, key in plan.keys.items():
+        if unit in plan.fresh:
+            units[unit] = old.units[unit]
         else:
-            units[name] = UnitRecord(key, tuple(sorted(outputs[name])))
-    return Manifest(dict(sorted(units.items())), stamp, old.files)
+            units[unit] = UnitRecord(key, tuple(sorted(outputs[unit])))
+    return Manifest(dict(sorted(units.items(), key=lambda item: str(item[0]))), stamp, old.files)
 
 
 MAX_RECAP_OUTPUT_BYTES = 20_000_000
@@ -233,18 +230,16 @@ def count_outputs(formats: Sequence[str], old: Manifest, manifest: Manifest,
     counts = {name: FormatCounts() for name in formats}
     written = {str(path) for path in published.written}
     kept = manifest.outputs()
-    for name, record in manifest.units.items():
-        format_name = name.split(" ", 1)[0]
-        if format_name in counts:
+    for unit, record in manifest.units.items():
+        if unit.format in counts:
             for path in record.outputs:
                 if path in written:
-                    counts[format_name].built += 1
+                    counts[unit.format].built += 1
                 else:
-                    counts[format_name].unchanged += 1
-    for name, record in old.units.items():
-        format_name = name.split(" ", 1)[0]
-        if format_name in counts:
-            counts[format_name].removed += sum(1 for path in record.outputs if path not in kept)
+                    counts[unit.format].unchanged += 1
+    for unit, record in old.units.items():
+        if unit.format in counts:
+            counts[unit.format].removed += sum(1 for path in record.outputs if path not in kept)
     return counts
 
 

@@ -1,16 +1,16 @@
 """What each output depends on, and what the last build made: the incremental build's memory.
 
 Every output belongs to a *unit*: one format for one recap (a post, a handout, a recap's
-JSON) or one format's site-wide outputs (indexes), or a part of them (one feed channel).
-A unit's key is a hash of all it depends on: the pipeline's own code and templates, the
-tools' versions, the site settings, and for a recap unit its source, the people records
-it uses and its series siblings; a site-wide unit's key covers the keys of the recaps it
-shows. The manifest in the output folder records each unit's key and outputs; a unit is
-rebuilt when its key changed or one of its outputs is missing or not the file the build
-wrote: the manifest records each output's SHA-256, and a file whose bytes differ is
-stale, so a build killed while publishing can never leave a wrong "up to date". It also
-records a `Stamp` of the whole build, which lets an unchanged build stop before parsing
-anything.
+JSON) or one format's site-wide outputs (indexes), or one channel of them (a feed channel),
+named by a `UnitId`. A unit's key is a hash of all it depends on: the code, templates and
+tools its format declares (`Format.fingerprint`), the site settings, and for a recap unit
+its source, the people records it uses and its series siblings; a site-wide unit's key
+covers the keys of the recaps it shows. The manifest in the output folder records each
+unit's key and outputs; a unit is rebuilt when its key changed or one of its outputs is
+missing or not the file the build wrote: the manifest records each output's SHA-256, and
+a file whose bytes differ is stale, so a build killed while publishing can never leave a
+wrong "up to date". It also records a `Stamp` of the whole build (every file of the
+pipeline included), which lets an unchanged build stop before parsing anything.
 """
 
 from __future__ import annotations
@@ -20,25 +20,44 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline import __version__
+from pipeline.fingerprint import pipeline_fingerprint
 from pipeline.load import recap_paths
 
 if TYPE_CHECKING:
     from pipeline.load import ContentSources
-    from pipeline.model import Recap
-    from pipeline.normalize import Catalog
+    from pipeline.model import Catalog, Recap
 
 MANIFEST_NAME = ".recap-manifest.json"
 MANIFEST_VERSION = 3
-NOT_RENDERING = frozenset({"importer", "bench.py", "synthetic.py", "new.py", "schema_docs.py",
-                           "report.py", "__main__.py", "serve.py", "preview"})
-"""Modules that cannot change an output; editing them keeps every output fresh."""
 SITE = "*"
 """What stands for the recap id in the names of site-wide units."""
+
+
+@dataclass(frozen=True)
+class UnitId:
+    """What rebuilds together: one format's outputs for one recap (a post, a handout),
+    or, with `recap` None, its site-wide outputs: all of them, or one `channel` of them
+    for a format that splits them (a feed channel); `channel` is empty otherwise."""
+
+    format: str
+    recap: str | None = None
+    channel: str = ""
+
+    def __str__(self) -> str:
+        """Give the unit's name in the manifest file: `<format> <recap id>`, or
+        `<format> *<channel>` for site-wide outputs (recap ids never start with `*`)."""
+        return f"{self.format} {SITE + self.channel if self.recap is None else self.recap}"
+
+    @classmethod
+    def parse(cls, name: str) -> UnitId:
+        """Give the unit `name` (`str(unit)`) names; ValueError if it names none."""
+        format_name, owner = name.split(" ", 1)
+        if owner.startswith(SITE):
+            return cls(format_name, None, owner.removeprefix(SITE))
+        return cls(format_name, owner)
 
 
 @dataclass(frozen=True)
@@ -85,10 +104,9 @@ class Stamp:
 
 @dataclass(frozen=True)
 class Manifest:
-    """Unit name -> record; a unit name is `<format> <recap id>` or, for site-wide outputs,
-    `<format> *<part>` (the part is empty for a format whose site-wide outputs are one unit)."""
+    """Unit -> what its last build used and made; the file names units by `str(unit)`."""
 
-    units: Mapping[str, UnitRecord]
+    units: Mapping[UnitId, UnitRecord]
     stamp: Stamp | None = field(default=None, compare=False)
     files: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Output path -> SHA-256 of the bytes the build that published it wrote there."""
@@ -116,16 +134,13 @@ class Manifest:
     def to_bytes(self) -> bytes:
         document: dict[str, Any] = {
             "version": MANIFEST_VERSION,
-            "units": {name: {"key": r.key, "outputs": sorted(r.outputs)} for name, r in self.units.items()},
+            "units": {str(unit): {"key": record.key, "outputs": sorted(record.outputs)}
+                      for unit, record in self.units.items()},
         }
         if self.stamp is not None:
             document["stamp"] = asdict(self.stamp)
         document["files"] = dict(sorted(self.files.items()))
         return (json.dumps(document, sort_keys=True, indent=1) + "\n").encode("utf-8")
-
-
-def unit_name(format_name: str, recap_id: str) -> str:
-    return f"{format_name} {recap_id}"
 
 
 def read_manifest(out_dir: Path) -> Manifest:
@@ -135,7 +150,7 @@ def read_manifest(out_dir: Path) -> Manifest:
         if document.get("version") != MANIFEST_VERSION:
             return Manifest({})
         units = {
-            name: UnitRecord(str(record["key"]), tuple(str(p) for p in record["outputs"]))
+            UnitId.parse(name): UnitRecord(str(record["key"]), tuple(str(p) for p in record["outputs"]))
             for name, record in document["units"].items()
         }
         stamp = document.get("stamp")
@@ -156,8 +171,8 @@ def _digest(*parts: Any) -> str:
 
 def build_digest(content_dir: Path, settings: Mapping[str, Any]) -> str:
     """Hash everything a build reads: the bytes of every content file and image, the code, templates,
-    schemas and tools (`code_fingerprint`) and the settings that choose the outputs."""
-    digest = hashlib.sha256(code_fingerprint().encode())
+    schemas and tools (`pipeline_fingerprint`) and the settings that choose the outputs."""
+    digest = hashlib.sha256(pipeline_fingerprint().encode())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     sources = [content_dir / "site.yaml", content_dir / "people.yaml", *recap_paths(content_dir)]
     for path in (*sources, *_other_files(content_dir, set(sources))):
@@ -175,34 +190,6 @@ def _other_files(content_dir: Path, sources: set[Path]) -> list[Path]:
     return sorted(path for path in content_dir.rglob("*") if path.is_file() and path not in sources)
 
 
-@cache
-def code_fingerprint() -> str:
-    """Hash the pipeline's code, templates and schemas, and the bundled tools' versions:
-    a change to any of them makes every output stale."""
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(__version__.encode())
-    code = [p for p in package.rglob("*") if p.relative_to(package).parts[0] not in NOT_RENDERING]
-    files = sorted(p for p in [*code, *package.parent.joinpath("schema").glob("*.json")]
-                   if p.is_file() and "__pycache__" not in p.parts)
-    for path in files:
-        digest.update(path.relative_to(package.parent).as_posix().encode())
-        digest.update(path.read_bytes())
-    digest.update(_tool_versions().encode())
-    return digest.hexdigest()
-
-
-def _tool_versions() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = []
-    for name in ("pypandoc-binary", "typst", "feedgen", "icalendar", "segno", "PyYAML"):
-        try:
-            found.append(f"{name}=={version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name} missing")
-    return ";".join(found)
-
-
 def _series_siblings(recap: Recap, published: Iterable[Recap]) -> list[Any]:
     if recap.series is None:
         return []
@@ -214,16 +201,15 @@ def _series_siblings(recap: Recap, published: Iterable[Recap]) -> list[Any]:
 
 
 def recap_keys(catalog: Catalog, sources: ContentSources) -> dict[str, str]:
-    """Give each published recap's dependency key."""
+    """Give each published recap's dependency key: all its outputs depend on but code."""
     # The source's bytes stand for its data: hashing them is free (loading did), while
     # encoding 1,000 recaps' data to hash it cost 0.3 s.
     data_by_id = {doc.data["id"]: doc.digest or doc.data for doc in sources.recaps}
     people = sources.people.data if sources.people else {}
     site = asdict(catalog.site)
-    code = code_fingerprint()
     return {
         recap.id: _digest(
-            code, site, data_by_id[recap.id],
+            site, data_by_id[recap.id],
             {person: people.get(person) for person in recap.people_ids},
             [_avatar_digest(catalog, person) for person in recap.people_ids],
             [(image.name, hashlib.sha256(image.content).hexdigest()) for image in recap.images],
@@ -239,7 +225,15 @@ def _avatar_digest(catalog: Catalog, person_id: str) -> str | None:
     return person.avatar.digest if person and person.avatar else None
 
 
-def site_key(catalog: Catalog, keys: Mapping[str, str], part: str, recap_ids: Iterable[str]) -> str:
-    """Give the key of site-wide outputs: the part's name and the keys of the recaps it
-    shows, in order (for a format without parts: every published recap)."""
-    return _digest(code_fingerprint(), asdict(catalog.site), part, [(i, keys[i]) for i in recap_ids])
+def recap_unit_key(fingerprint: str, recap_key: str) -> str:
+    """Give the key of one format's outputs for one recap: the format's `fingerprint` (its
+    code, templates and tools) and the recap's key."""
+    return _digest(fingerprint, recap_key)
+
+
+def site_key(fingerprint: str, catalog: Catalog, keys: Mapping[str, str], channel: str,
+             recap_ids: Iterable[str]) -> str:
+    """Give the key of a format's site-wide outputs: its `fingerprint`, the channel's name
+    and the keys of the recaps it shows, in order (for a format without channels: every
+    published recap)."""
+    return _digest(fingerprint, asdict(catalog.site), channel, [(i, keys[i]) for i in recap_ids])

@@ -1,8 +1,9 @@
 """Frozen dataclasses: the only objects the stages hand each other.
 
 `SourceDoc` and `Problem` come out of loading and validation; `Recap`, `Person`, `Site` and
-their parts come out of normalization, with people resolved and computed fields filled in,
-so that renderers never look at raw YAML.
+their parts come out of normalization, with people resolved, dates parsed and computed
+fields filled in, gathered in a `Catalog`, so that renderers never look at raw YAML and
+depend on nothing but this module (and the converter).
 """
 
 from __future__ import annotations
@@ -136,6 +137,19 @@ def parse_moment(text: str) -> datetime:
     if len(text) == 10:
         return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
     return parse_datetime(text)
+
+
+_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse the schema's ISO 8601 durations (PT#H#M#S)."""
+    match = _DURATION.match(text)
+    if not match:
+        msg = f"not an ISO 8601 duration: {text!r}"
+        raise ValueError(msg)
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
 
 
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
@@ -535,13 +549,22 @@ class Artifact:
     """One output file: a path relative to the output folder and its exact bytes.
 
     `recap_id` names the recap an output belongs to; None marks a site-wide output (a
-    feed, an index), which depends on many recaps and is published after them. `part`
-    names the site-wide unit of a format whose site-wide outputs rebuild separately
-    (one feed channel); empty for all others.
+    feed, an index), which depends on many recaps and is published after them. `channel`
+    names the channel of a format whose site-wide outputs rebuild channel by channel (a
+    feed channel); empty for all others.
     """
 
     path: PurePosixPath
     content: bytes
     format: str
     recap_id: str | None = None
-    part: str = ""
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything a renderer may use: the site, the people registry and every recap."""
+
+    site: Site
+    people: Mapping[str, Person]
+    recaps: tuple[Recap, ...]

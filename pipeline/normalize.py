@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from pipeline.images import read_image
 from pipeline.load import ContentSources
 from pipeline.model import (
     CallToAction,
+    Catalog,
     Chapter,
     DisplayZone,
     Embed,
@@ -37,6 +38,7 @@ from pipeline.model import (
     TalkLink,
     clock_seconds,
     parse_datetime,
+    parse_duration,
     parse_moment,
     start_in_url,
 )
@@ -44,27 +46,7 @@ from pipeline.model import (
 WORDS_PER_MINUTE = 220
 """A common figure for reading prose on screen; Hugo uses 212, Medium 265."""
 
-_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
 _WORD = re.compile(r"[\w'\u2019-]+")
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """Everything a renderer may use: the site, the people registry and every recap."""
-
-    site: Site
-    people: Mapping[str, Person]
-    recaps: tuple[Recap, ...]
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse the schema's ISO 8601 durations (PT#H#M#S)."""
-    match = _DURATION.match(text)
-    if not match:
-        msg = f"not an ISO 8601 duration: {text!r}"
-        raise ValueError(msg)
-    hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
 
 
 def site_from(data: Mapping[str, Any], content_dir: Path | None = None) -> Site:

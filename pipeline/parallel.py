@@ -18,8 +18,7 @@ from pathlib import Path
 from pipeline import pandoc
 from pipeline.cache import ConversionStore
 from pipeline.errors import PipelineError
-from pipeline.model import Artifact
-from pipeline.normalize import Catalog
+from pipeline.model import Artifact, Catalog
 from pipeline.render import FORMATS
 from pipeline.render.document import markdown_fields
 
@@ -37,16 +36,17 @@ class RenderError(PipelineError):
 
 @dataclass(frozen=True)
 class Task:
-    """Render one format for some recaps, or (recap_ids None) its site-wide outputs: all
-    of them, or the named `parts` for a format that has parts."""
+    """Render one format for some recaps, or (recap_ids None) the site-wide outputs of
+    its named `channels` (the one unnamed channel, for a format that has no others)."""
 
     format: str
     recap_ids: tuple[str, ...] | None
-    parts: tuple[str, ...] | None = None
+    channels: tuple[str, ...] = ()
 
     def describe(self, catalog: Catalog) -> str:
         if self.recap_ids is None:
-            return f"{self.format} (site-wide outputs{': ' + ', '.join(self.parts) if self.parts else ''})"
+            named = ", ".join(channel for channel in self.channels if channel)
+            return f"{self.format} (site-wide outputs{': ' + named if named else ''})"
         files = {r.id: r.source_file for r in catalog.recaps}
         shown = ", ".join(files[i] for i in self.recap_ids[:3])
         more = f" and {len(self.recap_ids) - 3} more" if len(self.recap_ids) > 3 else ""
@@ -68,13 +68,10 @@ def run_task(task: Task) -> tuple[list[Artifact], dict[str, str]]:
     assert _catalog is not None, "the worker was not initialised"
     output_format = FORMATS[task.format]
     if task.recap_ids is None:
-        assert output_format.site_wide is not None
-        parts = {} if task.parts is None else {"parts": task.parts}
-        artifacts = list(output_format.site_wide(_catalog, **parts))
+        artifacts = output_format.render_site(_catalog, task.channels)
     else:
-        assert output_format.per_recap is not None
         by_id = {recap.id: recap for recap in _catalog.recaps}
-        artifacts = list(output_format.per_recap(_catalog, [by_id[i] for i in task.recap_ids]))
+        artifacts = output_format.render_recaps(_catalog, [by_id[i] for i in task.recap_ids])
     pending: dict[str, str] = {}
     if isinstance(pandoc.store, ConversionStore) and pandoc.store.read_only:
         # A pool worker: its conversions go to the parent's store, not its own memory.

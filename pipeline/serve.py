@@ -38,8 +38,8 @@ from urllib.parse import unquote, urlsplit
 from pipeline.build import BuildOptions, build, build_time, publishable_catalog
 from pipeline.errors import PipelineError, UsageError
 from pipeline.load import ContentSources, load_content
-from pipeline.model import Problem, Recap
-from pipeline.normalize import Catalog, normalize
+from pipeline.model import Catalog, Problem, Recap
+from pipeline.normalize import normalize
 from pipeline.preview import pages
 from pipeline.preview.hugo import HugoError, HugoSite, check_site
 from pipeline.preview.snapshot import Snapshot, outputs_by_recap, post_body, take_snapshot

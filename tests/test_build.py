@@ -21,7 +21,9 @@ from conftest import FIXTURE_ROUTES, FIXTURES, ROOT
 from pipeline import build as build_module
 from pipeline import manifest as manifest_module
 from pipeline.build import BuildOptions, BuildResult, build
-from pipeline.manifest import MANIFEST_NAME, MANIFEST_VERSION
+from pipeline.load import load_content
+from pipeline.manifest import MANIFEST_NAME, MANIFEST_VERSION, Manifest, UnitId, UnitRecord, read_manifest
+from pipeline.normalize import normalize
 from pipeline.render import FORMATS, calendar, feeds, json_export, markdown, pdf
 from pipeline.synthetic import write_content
 
@@ -59,11 +61,32 @@ def content(make_content) -> Path:
     return make_content(VALID)
 
 
-def test_the_registry_builds_every_format_in_order():
+def test_the_registry_builds_every_format_in_order_each_with_the_outputs_it_declares(make_content):
     assert list(FORMATS) == ["markdown", "pdf", "feeds", "json", "calendar"]
-    for module in (markdown, pdf, json_export, calendar):
-        assert FORMATS[module.__name__.rsplit(".", 1)[-1].replace("json_export", "json")].per_recap
-    assert FORMATS["feeds"].site_wide is feeds.render
+    catalog = normalize(load_content(make_content(VALID)))
+    for name, module in [("markdown", markdown), ("pdf", pdf), ("feeds", feeds), ("json", json_export),
+                         ("calendar", calendar)]:
+        output_format = FORMATS[name]
+        artifacts = output_format.render(catalog)
+        assert artifacts == module.render(catalog)
+        assert {a.format for a in artifacts} == {name}
+        assert output_format.per_recap == any(a.recap_id is not None for a in artifacts), name
+        assert output_format.site_wide == any(a.recap_id is None for a in artifacts), name
+
+
+def test_units_read_back_from_the_manifest_file_as_the_units_that_were_written(tmp_path):
+    recap_id = "urn:uuid:00000000-0000-4000-8000-000000000001"
+    units = {
+        UnitId("pdf", recap_id): UnitRecord("a", ("pdf/one.pdf",)),
+        UnitId("json"): UnitRecord("b", ("json/index.json",)),
+        UnitId("feeds", None, "tags/mesh/"): UnitRecord("c", ("feeds/tags/mesh/atom.xml",)),
+    }
+    (tmp_path / MANIFEST_NAME).write_bytes(Manifest(units).to_bytes())
+    assert read_manifest(tmp_path).units == units
+    names = json.loads((tmp_path / MANIFEST_NAME).read_text(encoding="utf-8"))["units"]
+    assert sorted(names) == ["feeds *tags/mesh/", "json *", f"pdf {recap_id}"]
+    with pytest.raises(ValueError, match="unpack"):
+        UnitId.parse("pdf")
 
 
 def test_an_unchanged_rebuild_renders_nothing_and_writes_nothing(content, tmp_path):
@@ -97,8 +120,22 @@ def test_new_code_or_other_settings_are_never_taken_for_an_unchanged_build(conte
     assert not run(content, out, markdown_flavor="gfm").current
     assert (out / "gfm/2024-05-02-one-talk-recap.md").is_file()
     assert run(content, out, markdown_flavor="gfm").current
-    monkeypatch.setattr(manifest_module, "code_fingerprint", lambda: "a newer pipeline")
+    monkeypatch.setattr(manifest_module, "pipeline_fingerprint", lambda: "a newer pipeline")
     assert not run(content, out, markdown_flavor="gfm").current
+
+
+def test_a_build_with_nothing_to_render_imports_no_renderer_nor_its_tools(content, tmp_path):
+    out = tmp_path / "dist"
+    run(content, out)
+    command = [sys.executable, "-X", "importtime", "-m", "pipeline", "build", "--quiet",
+               "--content", str(content), "--out", str(out), "--jobs", "1"]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+    finished = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in finished.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "pipeline.build" in imported  # the timing is on
+    heavy = {"typst", "feedgen", "lxml", "icalendar", "pipeline.render.pdf", "pipeline.render.feeds"}
+    assert imported.isdisjoint(heavy), imported & heavy
 
 
 def test_leftovers_of_a_killed_build_are_swept_even_when_nothing_changed(content, tmp_path):
@@ -136,9 +173,9 @@ def test_editing_one_recap_renders_only_the_feed_channels_that_show_it(content, 
     asked = []
     render = feeds.render
 
-    def spy(catalog, parts=None):
-        asked.append(parts)
-        return render(catalog, parts)
+    def spy(catalog, channels=None):
+        asked.append(channels)
+        return render(catalog, channels)
 
     monkeypatch.setattr(feeds, "render", spy)
     replace_in(content / "recaps" / "meeting.yaml", "Example Mesh", "Sample Mesh")

@@ -15,8 +15,8 @@ from conftest import CONTENT, FIXTURES, ContentMaker, assemble_content
 from icalendar import Calendar, Event
 
 from pipeline.load import load_content
-from pipeline.model import Artifact
-from pipeline.normalize import Catalog, normalize
+from pipeline.model import Artifact, Catalog
+from pipeline.normalize import normalize
 from pipeline.render import calendar
 from pipeline.routes import MEETINGS_CALENDAR, Routes
 

@@ -28,8 +28,8 @@ from conftest import CONTENT, FIXTURE_ROUTES, FIXTURES, ROOT, assemble_content
 
 from pipeline.build import BuildOptions, build
 from pipeline.load import load_content
-from pipeline.model import Artifact
-from pipeline.normalize import Catalog, normalize
+from pipeline.model import Artifact, Catalog
+from pipeline.normalize import normalize
 from pipeline.render import FORMATS, feeds
 from pipeline.render.feed_checks import UnsafeFeedError, check_feed
 from pipeline.routes import Routes
@@ -254,7 +254,10 @@ def atom_ids(content: bytes) -> list[str]:
 # --- the checklist -----------------------------------------------------------------------
 
 def test_feeds_are_registered_and_written_for_the_site_each_tag_and_each_series(seed_catalog, seed_feeds):
-    assert FORMATS["feeds"].site_wide is feeds.render
+    assert FORMATS["feeds"].site_wide and not FORMATS["feeds"].per_recap
+    assert set(FORMATS["feeds"].channels(seed_catalog)) == {"feeds/", "feeds/tags/community/",
+                                                            "feeds/tags/kubecon/",
+                                                            "feeds/series/may-2021-community-meeting/"}
     folders = ["feeds/", "feeds/tags/community/", "feeds/tags/kubecon/",
                "feeds/series/may-2021-community-meeting/"]
     assert set(seed_feeds) == {f"{folder}{name}" for folder in folders

@@ -16,8 +16,8 @@ from jsonschema import Draft7Validator
 from pipeline import pandoc
 from pipeline.cache import ConversionStore
 from pipeline.load import load_content
-from pipeline.model import Artifact
-from pipeline.normalize import Catalog, normalize
+from pipeline.model import Artifact, Catalog
+from pipeline.normalize import normalize
 from pipeline.render import json_export
 from pipeline.render.document import markdown_fields
 from pipeline.render.structured_data import json_ld

@@ -14,7 +14,8 @@ import yaml
 from conftest import CONTENT, FIXTURES, ROOT
 
 from pipeline.load import load_content
-from pipeline.normalize import Catalog, normalize
+from pipeline.model import Catalog
+from pipeline.normalize import normalize
 from pipeline.pandoc import run_pandoc
 from pipeline.render.markdown import render_flavor
 from pipeline.routes import Routes

@@ -8,8 +8,8 @@ import pytest
 from conftest import CONTENT
 
 from pipeline.load import load_content
-from pipeline.model import Recording
-from pipeline.normalize import normalize, parse_duration
+from pipeline.model import Recording, parse_duration
+from pipeline.normalize import normalize
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ import yaml
 from conftest import CONTENT, FIXTURES, assemble_content
 
 from pipeline.load import load_content
-from pipeline.model import Artifact
-from pipeline.normalize import Catalog, normalize
+from pipeline.model import Artifact, Catalog
+from pipeline.normalize import normalize
 from pipeline.render import pdf
 from pipeline.render.document import meeting_times
 from pipeline.routes import Routes

@@ -460,7 +460,7 @@ def test_a_busy_port_or_a_folder_that_is_no_hugo_site_is_a_usage_error(seed_cont
 
 def test_outputs_are_found_from_the_manifest_whatever_the_layout(seed_content, tmp_path):
     """The lead's overlay layout (hugo/static/...) or any other: the preview reads what the build recorded."""
-    from pipeline.manifest import Manifest, UnitRecord
+    from pipeline.manifest import Manifest, UnitId, UnitRecord
     from pipeline.preview.snapshot import take_snapshot
 
     everything = normalize(load_content(seed_content))
@@ -470,9 +470,10 @@ def test_outputs_are_found_from_the_manifest_whatever_the_layout(seed_content, t
     feed.parent.mkdir(parents=True)
     feed.write_text(json.dumps({"items": [{"id": recap.id, "title": recap.title}]}), encoding="utf-8")
     units = {
-        f"pdf {recap.id}": UnitRecord("k", ("hugo/static/pdf/2021/handout.pdf",)),
-        f"markdown {recap.id}": UnitRecord("k", ("hugo/content/posts/x/index.md",)),
-        "feeds *feeds/": UnitRecord("k", ("hugo/static/feeds/atom.xml", "hugo/static/feeds/feed.json")),
+        UnitId("pdf", recap.id): UnitRecord("k", ("hugo/static/pdf/2021/handout.pdf",)),
+        UnitId("markdown", recap.id): UnitRecord("k", ("hugo/content/posts/x/index.md",)),
+        UnitId("feeds", None, "feeds/"): UnitRecord("k", ("hugo/static/feeds/atom.xml",
+                                                          "hugo/static/feeds/feed.json")),
     }
     (out / ".recap-manifest.json").write_bytes(Manifest(units).to_bytes())
     snapshot = take_snapshot(everything, out, datetime(2030, 1, 1, tzinfo=UTC))

@@ -18,8 +18,7 @@ from typing import Any
 from pipeline import pandoc
 from pipeline.cache import ConversionStore
 from pipeline.manifest import SITE, read_manifest
-from pipeline.model import Recap
-from pipeline.normalize import Catalog
+from pipeline.model import Catalog, Recap
 from pipeline.render.feeds import build_entries
 from pipeline.routes import Routes
 
@@ -86,10 +85,9 @@ def state_of(recap: Recap, now: datetime) -> str:
 def outputs_by_recap(out_dir: Path) -> dict[str, dict[str, tuple[str, ...]]]:
     """Give recap id (or `SITE`) -> format -> the outputs the last build recorded."""
     found: dict[str, dict[str, list[str]]] = {}
-    for name, record in read_manifest(out_dir).units.items():
-        format_name, owner = name.split(" ", 1)
-        owner = SITE if owner.startswith(SITE) else owner
-        found.setdefault(owner, {}).setdefault(format_name, []).extend(record.outputs)
+    for unit, record in read_manifest(out_dir).units.items():
+        owner = SITE if unit.recap is None else unit.recap
+        found.setdefault(owner, {}).setdefault(unit.format, []).extend(record.outputs)
     return {owner: {name: tuple(sorted(paths)) for name, paths in formats.items()}
             for owner, formats in found.items()}
 

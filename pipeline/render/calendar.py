@@ -32,8 +32,7 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, Timezone
 
-from pipeline.model import Artifact, NextMeeting, Recap, Site
-from pipeline.normalize import Catalog
+from pipeline.model import Artifact, Catalog, NextMeeting, Recap, Site
 from pipeline.render.document import meeting_sentence
 from pipeline.render.structured_data import meeting_name, meeting_start
 from pipeline.routes import MEETINGS_CALENDAR, Routes

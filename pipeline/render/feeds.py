@@ -29,10 +29,9 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
-from pipeline.manifest import code_fingerprint
-from pipeline.model import Artifact, Person, Recap, Recording, Site
-from pipeline.normalize import Catalog
+from pipeline.model import Artifact, Catalog, Person, Recap, Recording, Site
 from pipeline.pandoc import recall_or_make, stored_key, write_documents
+from pipeline.render import Feeds
 from pipeline.render.body import Style, body_blocks
 from pipeline.render.document import (
     header,
@@ -94,7 +93,7 @@ class Channel:
         return max((entry.updated for entry in self.entries), default=EPOCH)
 
 
-def channel_parts(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+def channel_recaps(catalog: Catalog) -> dict[str, tuple[str, ...]]:
     """Give each channel's folder and the ids of the recaps it shows: a channel is
     rewritten only when one of those changes, or which they are."""
     limit = catalog.site.feed_limit
@@ -102,17 +101,17 @@ def channel_parts(catalog: Catalog) -> dict[str, tuple[str, ...]]:
             for folder, _, _, recaps in channel_specs(catalog)}
 
 
-def render(catalog: Catalog, parts: Collection[str] | None = None) -> list[Artifact]:
+def render(catalog: Catalog, channels: Collection[str] | None = None) -> list[Artifact]:
     """Give atom.xml, rss.xml and feed.json for the site, each tag and each series (or
-    for the channels whose folders are `parts`)."""
+    for the channels whose folders are `channels`)."""
     site = catalog.site
-    channels = [(folder, title, description, recaps[: site.feed_limit])
-                for folder, title, description, recaps in channel_specs(catalog)
-                if parts is None or folder in parts]
-    shown = {recap.id for *_, recaps in channels for recap in recaps}
+    specs = [(folder, title, description, recaps[: site.feed_limit])
+             for folder, title, description, recaps in channel_specs(catalog)
+             if channels is None or folder in channels]
+    shown = {recap.id for *_, recaps in specs for recap in recaps}
     entries = {entry.id: entry for entry in build_entries(shown, catalog.recaps, site)}
     artifacts = []
-    for folder, title, description, recaps in channels:
+    for folder, title, description, recaps in specs:
         channel = Channel(folder, title, description, tuple(entries[recap.id] for recap in recaps))
         artifacts.extend(channel_artifacts(channel, site))
     for artifact in artifacts:
@@ -138,7 +137,7 @@ def channel_artifacts(channel: Channel, site: Site) -> list[Artifact]:
     """Give the channel's three files; their bytes depend on nothing but the channel."""
 
     def artifact(name: str, content: bytes) -> Artifact:
-        return Artifact(Routes(site).file(f"{channel.folder}{name}"), content, FORMAT, part=channel.folder)
+        return Artifact(Routes(site).file(f"{channel.folder}{name}"), content, FORMAT, channel=channel.folder)
 
     return [
         artifact("atom.xml", atom_feed(channel, site)),
@@ -158,7 +157,7 @@ def build_entries(wanted: set[str], recaps: Sequence[Recap], site: Site) -> list
     """
     chosen = [recap for recap in recaps if recap.id in wanted]
     links = series_links(chosen, site, recaps)
-    keys = {recap.id: stored_key("feed entry", code_fingerprint(), repr((recap, site, links[recap.id])))
+    keys = {recap.id: stored_key("feed entry", Feeds.fingerprint(), repr((recap, site, links[recap.id])))
             for recap in chosen}
 
     def write_bodies(recap_ids: list[str]) -> dict[str, str]:

@@ -32,10 +32,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline.images import EXTENSIONS, image_bytes
-from pipeline.manifest import code_fingerprint
 from pipeline.model import (
     Artifact,
     CallToAction,
+    Catalog,
     Embed,
     NextMeeting,
     Person,
@@ -48,8 +48,8 @@ from pipeline.model import (
     TalkLink,
     clock_text,
 )
-from pipeline.normalize import Catalog
 from pipeline.pandoc import markdown_to, recall_or_make, stored_key
+from pipeline.render import JsonExports
 from pipeline.render.document import (
     LINK_KINDS,
     TALK_KINDS,
@@ -491,7 +491,7 @@ def talk_lines(catalog: Catalog) -> list[str]:
     each recap's lines are stored under a digest of the recap, the site and the code, so
     that after one edit one recap's talks are made again, not 11,000."""
     site = catalog.site
-    keys = {recap.id: stored_key("talks.json lines", code_fingerprint(), repr((recap, site)))
+    keys = {recap.id: stored_key("talks.json lines", JsonExports.fingerprint(), repr((recap, site)))
             for recap in catalog.recaps}
     by_id = {recap.id: recap for recap in catalog.recaps}
 

@@ -16,8 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipeline.model import Artifact, Embed, Person, Recap, Recording, Site, start_in_url
-from pipeline.normalize import Catalog
+from pipeline.model import Artifact, Catalog, Embed, Person, Recap, Recording, Site, start_in_url
 from pipeline.pandoc import encode_document, write_encoded
 from pipeline.render.body import Style, body_blocks, embed_card
 from pipeline.render.document import (

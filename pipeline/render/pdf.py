@@ -45,6 +45,7 @@ from pipeline.images import EXTENSIONS, image_bytes
 from pipeline.model import (
     Artifact,
     CallToAction,
+    Catalog,
     Embed,
     Event,
     NextMeeting,
@@ -58,7 +59,6 @@ from pipeline.model import (
     TalkLink,
     clock_text,
 )
-from pipeline.normalize import Catalog
 from pipeline.pandoc import markdown_to
 from pipeline.render.body import DEFAULT_ACTION_LABEL, EMBED_SITES, meeting_line
 from pipeline.render.document import (
