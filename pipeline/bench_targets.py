@@ -85,12 +85,13 @@ def floor_of(timed: Mapping[str, float], formats: Sequence[str]) -> float:
 
 def median_results(runs: Sequence[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
     """Give each scenario's run with the median wall time, plus every run's time; a scenario
-    some run could not time keeps the reason of the first."""
+    some run could not time is not measured, for the first such run's reason."""
     merged = {}
     for name in runs[0]:
         timed = sorted((run[name] for run in runs if run[name].get("seconds") is not None),
                        key=lambda result: float(result["seconds"]))
-        median = timed[len(timed) // 2] if len(timed) == len(runs) else runs[0][name]
+        untimed = [run[name] for run in runs if run[name].get("seconds") is None]
+        median = untimed[0] if untimed else timed[len(timed) // 2]
         merged[name] = {**median, "all_seconds": [run[name].get("seconds") for run in runs]}
     return merged
 
