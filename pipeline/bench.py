@@ -195,7 +195,10 @@ def floor(code: Path, recaps: int, jobs: int) -> dict[str, Any]:
     """Time `pieces` in a fresh process; give their sum, and the floor of Markdown + feeds + JSON."""
     command = [sys.executable, "-m", "pipeline.bench", "--pieces", "--recaps", str(recaps),
                "--jobs", str(jobs)]
-    result = subprocess.run(command, capture_output=True, text=True, **_in_copy(code), check=True)
+    result = subprocess.run(command, capture_output=True, text=True, **_in_copy(code), check=False)
+    if result.returncode != 0:
+        msg = f"timing the pieces failed: {result.stderr.strip()}"
+        raise RuntimeError(msg)
     timed = json.loads(result.stdout)["pieces"]
     return {"seconds": timed["sum"], "pieces": timed, "text_floor": floor_of(timed, TEXT_FORMATS)}
 
@@ -217,7 +220,7 @@ def scenarios(root: Path, recaps: int, jobs: int) -> dict[str, dict[str, Any]]:
     _touch_recap(content)
     results[ONE_RECAP] = _build(code, content, out, cache, (), jobs)
     results[ONE_RECAP_SERVE] = _resident_rebuild(code, content, out, cache, jobs)
-    _build(code, content, out, cache, (), jobs)  # the preview built the posts only if it could
+    _build(code, content, out, cache, (), jobs)  # whatever the preview managed, dist/ is current again
     _touch_person(content)
     results[ONE_PERSON] = _build(code, content, out, cache, (), jobs)
     results[FEEDS_COMMENT] = _feeds_comment(code, content, out, cache, jobs)
@@ -285,7 +288,10 @@ def pelican_posts(out: Path, posts: Path) -> list[str]:
     posts.mkdir(parents=True)
     slugs = []
     for source in sorted(out.rglob("*.md")):
-        _, front_matter, body = source.read_text(encoding="utf-8").split("---\n", 2)
+        text = source.read_text(encoding="utf-8")
+        if not text.startswith("---\n"):  # not a post: no front matter
+            continue
+        _, front_matter, body = text.split("---\n", 2)
         post = yaml.safe_load(front_matter)
         header = {"title": post["title"], "date": str(post["date"]), "slug": post["slug"],
                   "tags": post.get("tags", []), "summary": post.get("summary", "")}
@@ -363,7 +369,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name:<30}{value:>8.2f} s", file=sys.stderr)
         print(json.dumps({"recaps": args.recaps, "jobs": args.jobs, "pieces": timed}, indent=2))
         return 0
-    runs = [_one_run(args.recaps, args.jobs, args.peer) for _ in range(args.runs)]
+    try:
+        runs = [_one_run(args.recaps, args.jobs, args.peer) for _ in range(args.runs)]
+    except RuntimeError as error:  # a build or Pelican failed: its own message, not ours
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
     results = median_results(runs)
     print(table(results, args.recaps, args.jobs), file=sys.stderr)
     summary = {"recaps": args.recaps, "jobs": args.jobs, "runs": args.runs,
