@@ -86,6 +86,12 @@ def test_a_piece_nobody_mapped_counts_for_every_format_set_and_is_named(capsys):
     assert "'pandoc one pass (every form)' is not in PIECE_FORMATS" in capsys.readouterr().err
 
 
+def test_a_unit_renders_again_when_its_key_changes_or_it_is_new():
+    before = {"feeds *": "k1", "pdf urn:a": "k2", "json urn:a": "k3"}
+    after = {"feeds *": "k1'", "pdf urn:a": "k2", "json urn:a": "k3", "json urn:b": "k4"}
+    assert bench.rerendered(before, after) == {"feeds": 1, "json": 1}
+
+
 def test_the_median_run_is_reported_with_every_runs_time():
     runs = [{NO_OP: {"seconds": s, "run": i}} for i, s in enumerate((0.30, 0.10, 0.20))]
     median = median_results(runs)[NO_OP]
