@@ -131,12 +131,17 @@ def serve(c, port=8000, drafts=False, hugo_site="", content="content", out="dist
     os.execv(sys.executable, [sys.executable, "-m", "pipeline", *args])
 
 
-@task(help={"recaps": "how many synthetic recaps (default 1000)", "repeat": "runs per scenario (median)"})
-def bench(c, recaps=1000, repeat=3, pieces=False):
-    """Benchmark cold, no-op and incremental builds on synthetic recaps (JSON on stdout);
-    --pieces times only the pandoc passes and typst layouts a cold build needs."""
-    extra = " --pieces" if pieces else ""
-    c.run(f"{PYTHON} -m pipeline.bench --recaps {int(recaps)} --repeat {int(repeat)}{extra}", pty=False)
+@task(help={"recaps": "how many synthetic recaps (default 1000)",
+            "runs": "runs of every scenario (default 3); the table shows medians",
+            "pieces": "time only the pandoc passes and typst layouts a cold build needs",
+            "peer": "also time Pelican with its pandoc reader on the same posts (pip install -e '.[bench]')"})
+def bench(c, recaps=1000, runs=3, pieces=False, peer=False):
+    """Time builds of synthetic recaps against issue 16's targets: a table on stderr, JSON on stdout."""
+    flags = (" --pieces" if pieces else "") + (" --peer" if peer else "")
+    result = c.run(f"{PYTHON} -m pipeline.bench --recaps {int(recaps)} --runs {int(runs)}{flags}",
+                   warn=True, pty=False)
+    if result is not None and result.exited:
+        sys.exit(result.exited)
 
 
 @task
