@@ -19,7 +19,7 @@ from pipeline.cache import ConversionStore
 from pipeline.load import load_content
 from pipeline.model import Artifact, Takeaway
 from pipeline.normalize import Catalog, normalize
-from pipeline.render import json_export
+from pipeline.render import json_export, json_indexes, json_records
 from pipeline.render.document import markdown_fields
 from pipeline.render.structured_data import json_ld
 from pipeline.routes import Routes
@@ -180,8 +180,8 @@ def test_a_takeaway_and_its_points_are_one_line_of_search_text(fixtures: Catalog
     recap = next(r for r in fixtures.recaps if r.slug == "zoe-nandu-talk-tokyo")
     takeaway = Takeaway("Start with *audit* mode", ("watch the `denials`", "then enforce"))
     talk = replace(recap.talks[0], takeaways=(takeaway,))
-    html = json_export.html_of([talk.summary, takeaway.text, *takeaway.points])
-    entry = json_export.talk_entry(recap, talk, 1, html)
+    html = json_records.html_of([talk.summary, takeaway.text, *takeaway.points])
+    entry = json_indexes.talk_entry(recap, talk, 1, html)
     assert entry["takeaways_text"] == ["Start with audit mode watch the denials then enforce"]
     whole = documents(json_export.render(fixtures), fixtures)["json/talks.json"]["talks"]
     texts = [t["takeaways_text"] for t in whole if t["recap"] == recap.id and t["takeaways_text"]]
@@ -361,16 +361,16 @@ def test_the_seed_json_ld_is_a_blog_posting_with_videos_and_the_next_meeting(
 
 def test_search_text_keeps_words_that_markup_splits() -> None:
     html = "<p>Hello <em>wor</em>ld &amp; more</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
-    assert json_export.html_text(html) == "Hello world & more one two"
+    assert json_records.html_text(html) == "Hello world & more one two"
 
 
 def test_talks_made_from_stored_lines_are_the_talks_made_afresh(fixtures: Catalog, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = json_export.talks_export(fixtures)
+    expected = json_indexes.talks_export(fixtures)
     monkeypatch.setattr(pandoc, "store", ConversionStore(tmp_path))
-    first = {a.path.name: a.content for a in json_export.render_site(fixtures)}
+    first = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
     assert json.loads(first["talks.json"]) == expected
     pandoc.forget()
-    monkeypatch.setattr(json_export, "recap_talks", None)  # a second build must not make any again
-    again = {a.path.name: a.content for a in json_export.render_site(fixtures)}
+    monkeypatch.setattr(json_indexes, "recap_talks", None)  # a second build must not make any again
+    again = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
     assert again == first
