@@ -4,7 +4,7 @@ page, one record per person; and the schema.org JSON-LD next to them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -17,7 +17,7 @@ from jsonschema import Draft7Validator
 from pipeline import pandoc
 from pipeline.cache import ConversionStore
 from pipeline.load import load_content
-from pipeline.model import Artifact, Takeaway
+from pipeline.model import Artifact, Recap, Site, Takeaway
 from pipeline.normalize import Catalog, normalize
 from pipeline.render import json_export, json_indexes, json_records
 from pipeline.render.document import markdown_fields
@@ -364,13 +364,39 @@ def test_search_text_keeps_words_that_markup_splits() -> None:
     assert json_records.html_text(html) == "Hello world & more one two"
 
 
-def test_talks_made_from_stored_lines_are_the_talks_made_afresh(fixtures: Catalog, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = json_indexes.talks_export(fixtures)
+def test_the_indexes_joined_from_stored_pieces_are_the_indexes_made_afresh(
+    fixtures: Catalog, fixtures_artifacts: list[Artifact], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    afresh = {a.path.name: a.content for a in fixtures_artifacts if a.recap_id is None}
+    assert {"index.json", "people.json", "talks.json"} <= set(afresh)
     monkeypatch.setattr(pandoc, "store", ConversionStore(tmp_path))
     first = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
-    assert json.loads(first["talks.json"]) == expected
+    assert first == afresh
     pandoc.forget()
-    monkeypatch.setattr(json_indexes, "recap_talks", None)  # a second build must not make any again
+    monkeypatch.setattr(json_indexes, "recap_piece", None)  # a second build must not make any again
     again = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
     assert again == first
+
+
+def test_after_one_recap_changes_only_its_piece_is_made_again(fixtures: Catalog, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pandoc, "store", ConversionStore(tmp_path))
+    json_indexes.render_site(fixtures)
+    edited = replace(fixtures.recaps[1], title="A new title")
+    catalog = replace(fixtures, recaps=(fixtures.recaps[0], edited, *fixtures.recaps[2:]))
+    made: list[str] = []
+    real = json_indexes.recap_piece
+
+    def counting(recap: Recap, site: Site, html: Mapping[str, str]) -> json_indexes.RecapPiece:
+        made.append(recap.title)
+        return real(recap, site, html)
+
+    monkeypatch.setattr(json_indexes, "recap_piece", counting)
+    joined = documents(json_indexes.render_site(catalog), catalog)
+    assert made == ["A new title"]
+    monkeypatch.setattr(pandoc, "store", None)
+    assert joined == documents(json_indexes.render_site(catalog), catalog)
+    assert joined["json/index.json"]["recaps"][1]["title"] == "A new title"
+    authored = [ref["title"] for person in joined["json/people.json"]["people"].values()
+                for ref in person["authored"]]
+    assert "A new title" in authored and fixtures.recaps[1].title not in authored
