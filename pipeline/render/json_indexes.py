@@ -46,7 +46,7 @@ Appearance = tuple[str, str, Record | None]
 """(person key, the list of their people.json record it goes in, the entry)."""
 
 
-# --- one recap's piece ----------------------------------------------------------------------
+# --- one recap's piece --------------------------------------------------------------------
 
 def index_entry(recap: Recap, site: Site) -> Record:
     return {
@@ -183,7 +183,7 @@ def recap_pieces(catalog: Catalog) -> list[RecapPiece]:
     return [RecapPiece.from_text(texts[recap.id]) for recap in catalog.recaps]
 
 
-# --- the files, joined from the pieces -----------------------------------------------------
+# --- the files, joined from the pieces ----------------------------------------------------
 
 def index_export(catalog: Catalog) -> Record:
     """Give index.json without its recaps, which are the pieces' lines: the site and

@@ -1,4 +1,4 @@
-"""The pieces every JSON export is made of: their bytes, people, recap references,
+"""The parts every JSON export is made of: their bytes, people, recap references,
 URLs and figures, shared by each recap's file (`json_export`) and the site-wide indexes
 (`json_indexes`), so that a person or a URL reads the same in every file."""
 
