@@ -400,3 +400,12 @@ def test_after_one_recap_changes_only_its_piece_is_made_again(fixtures: Catalog,
     authored = [ref["title"] for person in joined["json/people.json"]["people"].values()
                 for ref in person["authored"]]
     assert "A new title" in authored and fixtures.recaps[1].title not in authored
+
+
+def test_a_talk_given_another_track_changes_talks_and_people_but_not_the_index(fixtures: Catalog) -> None:
+    recap = next(r for r in fixtures.recaps if r.talks)
+    moved = replace(recap, talks=(replace(recap.talks[0], track="Another track"), *recap.talks[1:]))
+    catalog = replace(fixtures, recaps=tuple(moved if r is recap else r for r in fixtures.recaps))
+    before = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
+    after = {a.path.name: a.content for a in json_indexes.render_site(catalog)}
+    assert {name for name in before if before[name] != after[name]} == {"talks.json", "people.json"}
