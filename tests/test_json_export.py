@@ -4,7 +4,8 @@ page, one record per person; and the schema.org JSON-LD next to them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,9 @@ from jsonschema import Draft7Validator
 from pipeline import pandoc
 from pipeline.cache import ConversionStore
 from pipeline.load import load_content
-from pipeline.model import Artifact, Catalog
+from pipeline.model import Artifact, Catalog, Recap, Site, Takeaway
 from pipeline.normalize import normalize
-from pipeline.render import json_export
+from pipeline.render import json_export, json_indexes, json_records
 from pipeline.render.document import markdown_fields
 from pipeline.render.structured_data import json_ld
 from pipeline.routes import Routes
@@ -99,9 +100,9 @@ def test_every_export_validates_against_the_export_schema(export: str,
 def test_the_schema_rejects_an_unknown_field_and_a_wrong_version(seed_export: dict[str, Any]) -> None:
     index = json.loads(json.dumps(seed_export["json/index.json"]))
     index["recaps"][0]["titel"] = "typo"
-    index["schema_version"] = "2.0"
+    index["schema_version"] = "1.0"
     messages = " ".join(schema_errors("json/index.json", index))
-    assert "'titel' was unexpected" in messages and "'1.0' was expected" in messages
+    assert "'titel' was unexpected" in messages and "'2.0' was expected" in messages
 
 
 def test_every_json_file_says_its_schema_version(fixtures_export: dict[str, Any]) -> None:
@@ -142,16 +143,51 @@ def test_the_index_lists_every_recap_newest_first(fixtures: Catalog, fixtures_ex
 
 # --- the seed ------------------------------------------------------------------------------
 
-def test_the_seed_export_holds_all_eleven_talks_with_their_recordings(seed_export: dict[str, Any]) -> None:
+def test_the_seed_talks_are_listed_for_search_and_point_at_their_whole_record(
+    seed_export: dict[str, Any],
+) -> None:
     recap = seed_export["json/recaps/2021-06-17-linkerd-at-kubecon-eu.json"]
     talks = seed_export["json/talks.json"]["talks"]
     assert len(recap["talks"]) == len(talks) == recap["stats"]["talk_count"] == 11
-    assert [t["title"] for t in talks] == [t["title"] for t in recap["talks"]]
-    assert talks[0]["recording"]["youtube_id"] == "BWL4889RKhU"
-    assert talks[0]["recording"]["duration"] == "PT31M26S"
-    assert talks[0]["recap"]["url"] == "https://linkerd.io/2021/06/17/linkerd-at-kubecon-eu/"
+    assert [e["id"] for e in seed_export["json/index.json"]["recaps"]] == [recap["id"]]
+    for talk in talks:
+        whole = recap["talks"][talk["position"] - 1]
+        assert talk["recap"] == recap["id"]
+        assert (talk["title"], talk["kind"], talk["track"]) == (whole["title"], whole["kind"], whole["track"])
+        assert talk["speakers"] == [speaker["key"] for speaker in whole["speakers"]]
+        assert talk["watch_url"] == whole["recording"]["watch_url"]
+    assert talks[0]["watch_url"] == "https://youtu.be/BWL4889RKhU"
     assert "borrow checker makes concurrency safe" in talks[0]["summary_text"]
     assert "<" not in talks[0]["summary_text"]
+
+
+@pytest.mark.parametrize("export", ["seed_export", "fixtures_export"])
+def test_each_speaker_talks_json_names_has_one_record_in_people_json_that_lists_the_talk(
+    export: str, request: pytest.FixtureRequest,
+) -> None:
+    exported = request.getfixturevalue(export)
+    people = exported["json/people.json"]["people"]
+    talks = exported["json/talks.json"]["talks"]
+    assert all(isinstance(key, str) for talk in talks for key in talk["speakers"])
+    for talk in talks:
+        for key in talk["speakers"]:
+            given = [(t["recap"]["id"], t["position"]) for t in people[key]["talks"]]
+            assert (talk["recap"], talk["position"]) in given
+    assert "Harriet Stone" not in json.dumps(exported["json/talks.json"])
+
+
+def test_a_takeaway_and_its_points_are_one_line_of_search_text(fixtures: Catalog) -> None:
+    recap = next(r for r in fixtures.recaps if r.slug == "zoe-nandu-talk-tokyo")
+    takeaway = Takeaway("Start with *audit* mode", ("watch the `denials`", "then enforce"))
+    talk = replace(recap.talks[0], takeaways=(takeaway,))
+    html = json_records.html_of([talk.summary, takeaway.text, *takeaway.points])
+    entry = json_indexes.talk_entry(recap, talk, 1, html)
+    assert entry["takeaways_text"] == ["Start with audit mode watch the denials then enforce"]
+    whole = documents(json_export.render(fixtures), fixtures)["json/talks.json"]["talks"]
+    texts = [t["takeaways_text"] for t in whole if t["recap"] == recap.id and t["takeaways_text"]]
+    assert texts == [["Cache keys must include the tenant",
+                      "Negative caching is a double-edged sword — use it sparingly",
+                      "Measure before you cache — always"]]
 
 
 def test_every_seed_speaker_comes_with_the_registry_record(seed: Catalog,
@@ -325,16 +361,51 @@ def test_the_seed_json_ld_is_a_blog_posting_with_videos_and_the_next_meeting(
 
 def test_search_text_keeps_words_that_markup_splits() -> None:
     html = "<p>Hello <em>wor</em>ld &amp; more</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
-    assert json_export.html_text(html) == "Hello world & more one two"
+    assert json_records.html_text(html) == "Hello world & more one two"
 
 
-def test_talks_made_from_stored_lines_are_the_talks_made_afresh(fixtures: Catalog, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = json_export.talks_export(fixtures)
+def test_the_indexes_joined_from_stored_pieces_are_the_indexes_made_afresh(
+    fixtures: Catalog, fixtures_artifacts: list[Artifact], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    afresh = {a.path.name: a.content for a in fixtures_artifacts if a.recap_id is None}
+    assert {"index.json", "people.json", "talks.json"} <= set(afresh)
     monkeypatch.setattr(pandoc, "store", ConversionStore(tmp_path))
-    first = {a.path.name: a.content for a in json_export.render_site(fixtures)}
-    assert json.loads(first["talks.json"]) == expected
+    first = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
+    assert first == afresh
     pandoc.forget()
-    monkeypatch.setattr(json_export, "recap_talks", None)  # a second build must not make any again
-    again = {a.path.name: a.content for a in json_export.render_site(fixtures)}
+    monkeypatch.setattr(json_indexes, "recap_piece", None)  # a second build must not make any again
+    again = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
     assert again == first
+
+
+def test_after_one_recap_changes_only_its_piece_is_made_again(fixtures: Catalog, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pandoc, "store", ConversionStore(tmp_path))
+    json_indexes.render_site(fixtures)
+    edited = replace(fixtures.recaps[1], title="A new title")
+    catalog = replace(fixtures, recaps=(fixtures.recaps[0], edited, *fixtures.recaps[2:]))
+    made: list[str] = []
+    real = json_indexes.recap_piece
+
+    def counting(recap: Recap, site: Site, html: Mapping[str, str]) -> json_indexes.RecapPiece:
+        made.append(recap.title)
+        return real(recap, site, html)
+
+    monkeypatch.setattr(json_indexes, "recap_piece", counting)
+    joined = documents(json_indexes.render_site(catalog), catalog)
+    assert made == ["A new title"]
+    monkeypatch.setattr(pandoc, "store", None)
+    assert joined == documents(json_indexes.render_site(catalog), catalog)
+    assert joined["json/index.json"]["recaps"][1]["title"] == "A new title"
+    authored = [ref["title"] for person in joined["json/people.json"]["people"].values()
+                for ref in person["authored"]]
+    assert "A new title" in authored and fixtures.recaps[1].title not in authored
+
+
+def test_a_talk_given_another_track_changes_talks_and_people_but_not_the_index(fixtures: Catalog) -> None:
+    recap = next(r for r in fixtures.recaps if r.talks)
+    moved = replace(recap, talks=(replace(recap.talks[0], track="Another track"), *recap.talks[1:]))
+    catalog = replace(fixtures, recaps=tuple(moved if r is recap else r for r in fixtures.recaps))
+    before = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
+    after = {a.path.name: a.content for a in json_indexes.render_site(catalog)}
+    assert {name for name in before if before[name] != after[name]} == {"talks.json", "people.json"}

@@ -133,7 +133,8 @@ class Feeds(Format):
 
 class JsonExports(Format):
     name = "json"
-    depends_on = ("pipeline/render/json_export.py", "pipeline/render/structured_data.py")
+    depends_on = ("pipeline/render/json_export.py", "pipeline/render/json_records.py",
+                  "pipeline/render/json_indexes.py", "pipeline/render/structured_data.py")
     per_recap = site_wide = True
 
     def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:

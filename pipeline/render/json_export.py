@@ -11,6 +11,11 @@ Output, under `json/` of the site's files (`pipeline.routes`; `<key>` is `yyyy-m
   people.json          people keyed by `key`      talks.json   every talk, for search
   ld/<key>.jsonld      schema.org structured data (see `structured_data`)
 
+The site-wide files name a person by `key` instead of repeating their record, which is
+in people.json once; talks.json lists each talk's words for search and names its recap
+by `id` (its entry is in index.json). Each recap's own file resolves everything, to
+stand alone.
+
 Shape rules, so that consumers need no guessing: every key is always present, `null` when
 the recap does not say, `[]` when a list is empty. A person's `key` is their registry id,
 or `inline:<name>` for a one-off person written inline (never a valid registry id, so the
@@ -22,23 +27,15 @@ a link here names a file the build published.
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from html import unescape
-from pathlib import PurePosixPath
-from typing import Any
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from pipeline.images import EXTENSIONS, image_bytes
 from pipeline.model import (
     Artifact,
     CallToAction,
     Catalog,
     Embed,
     NextMeeting,
-    Person,
     Recap,
     Recording,
     Section,
@@ -48,8 +45,6 @@ from pipeline.model import (
     TalkLink,
     clock_text,
 )
-from pipeline.pandoc import markdown_to, recall_or_make, stored_key
-from pipeline.render import JsonExports
 from pipeline.render.document import (
     LINK_KINDS,
     TALK_KINDS,
@@ -58,8 +53,19 @@ from pipeline.render.document import (
     markdown_fields,
     meeting_sentence,
     meeting_times,
-    person_label,
-    takeaway_texts,
+)
+from pipeline.render.json_indexes import render_site
+from pipeline.render.json_records import (
+    HTML_OPTIONS,
+    SCHEMA_VERSION,
+    Html,
+    Record,
+    artifact,
+    html_of,
+    person_record,
+    recap_ref,
+    stats,
+    urls,
 )
 from pipeline.render.structured_data import (
     embed_url,
@@ -72,79 +78,9 @@ from pipeline.render.structured_data import (
     meta_description,
     thumbnail_url,
 )
-from pipeline.routes import JSON_INDEX, JSON_PEOPLE, JSON_TALKS, Routes
+from pipeline.routes import Routes
 
-SCHEMA_VERSION = "1.0"
-"""Bumped in its minor part when fields are added, in its major part when any changes."""
-FORMAT = "json"
-HTML_OPTIONS = ("--wrap=none", "--syntax-highlighting=none", "--reference-location=block")
-"""A paragraph per line (reflowing at 72 columns is noise in a JSON string); code as plain
-`<pre class="sh"><code>`, since pandoc's highlighting costs ~0.4 s to start, needs its CSS
-and numbers its ids across the whole batch; footnotes after their block, since pandoc
-would otherwise gather the notes of every fragment of the batch into the last one."""
-
-Record = dict[str, Any]
-Html = Mapping[str, str]
-"""Markdown source -> its HTML."""
-
-
-# --- bytes --------------------------------------------------------------------------------
-
-_ONE_LINE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
-
-
-def encode_by_line(document: Record, encoded: Mapping[str, Sequence[str]] | None = None) -> bytes:
-    """Give a document's bytes: UTF-8, sorted keys, one line per top-level field and one
-    per entry of a top-level list or map (a talk, a section, a person), a final newline.
-
-    A change then shows as a few changed lines, as it would indented, but the encoding is
-    C's: indenting makes Python encode in Python, which took ~7 s over the 50 MB that
-    `index`, `people` and `talks` hold for 1,000 recaps, and ~3 ms per recap's file. A
-    list in `encoded` (by field name) comes already encoded, one entry per string.
-    """
-    lines = []
-    for name in sorted(document):
-        value, key = document[name], _ONE_LINE.encode(name)
-        given = (encoded or {}).get(name)
-        if given:
-            entries = ",\n".join(f"    {line}" for line in given)
-            lines.append(f"  {key}: [\n{entries}\n  ]")
-        elif isinstance(value, list) and value:
-            entries = ",\n".join(f"    {_ONE_LINE.encode(item)}" for item in value)
-            lines.append(f"  {key}: [\n{entries}\n  ]")
-        elif isinstance(value, dict) and value:
-            entries = ",\n".join(f"    {_ONE_LINE.encode(k)}: {_ONE_LINE.encode(v)}"
-                                  for k, v in sorted(value.items()))
-            lines.append(f"  {key}: {{\n{entries}\n  }}")
-        else:
-            lines.append(f"  {key}: {_ONE_LINE.encode(value)}")
-    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
-
-
-def artifact(path: PurePosixPath, document: Record, recap: Recap | None = None,
-             encoded: Mapping[str, Sequence[str]] | None = None) -> Artifact:
-    """Give a document as an output of `recap`, or (None) a site-wide one."""
-    content = encode_by_line(document, encoded)
-    return Artifact(path, content, FORMAT, recap.id if recap else None)
-
-
-_TAG = re.compile(r"<[^>]*>")
-
-
-def html_text(html: str) -> str:
-    """Give the text of an HTML fragment on one line, for search indexes.
-
-    Only for pandoc's HTML, which escapes every `<` and `>` outside its own tags, so that
-    taking the tags out leaves the text; ~20 times faster than an HTML parser, which
-    matters over every talk of a large site.
-    """
-    return " ".join(unescape(_TAG.sub("", html)).split())
-
-
-def html_of(fields: Iterable[str]) -> dict[str, str]:
-    """Convert Markdown fields to HTML, in one batched (and cached) pandoc call."""
-    unique = list(dict.fromkeys(fields))
-    return dict(zip(unique, markdown_to(unique, "html", *HTML_OPTIONS), strict=True)) if unique else {}
+__all__ = ["HTML_OPTIONS", "SCHEMA_VERSION", "recap_export", "render", "render_recaps", "render_site"]
 
 
 def with_image_urls(html: Html, recap: Recap, site: Site) -> Html:
@@ -156,8 +92,6 @@ def with_image_urls(html: Html, recap: Recap, site: Site) -> Html:
     routes = Routes(site)
     placed = {}
     for field in markdown_fields(recap):
-        if field not in html:  # talks.json converts only the talks' fields
-            continue
         text = html[field]
         for image in recap.images:
             text = text.replace(f'src="{image.name}"', f'src="{routes.image_url(recap, image.name)}"')
@@ -165,24 +99,7 @@ def with_image_urls(html: Html, recap: Recap, site: Site) -> Html:
     return placed
 
 
-# --- parts --------------------------------------------------------------------------------
-
-def person_key(person: Person) -> str:
-    """Give the registry id, or `inline:` and the name in lowercase with hyphens."""
-    if person.id is not None:
-        return person.id
-    words = re.findall(r"\w+", unicodedata.normalize("NFKC", person.name).casefold())
-    return "inline:" + "-".join(words)
-
-
-def person_record(person: Person) -> Record:
-    return {
-        "key": person_key(person), "id": person.id, "name": person.name,
-        "affiliation": person.affiliation, "role": person.role, "url": person.url,
-        "email": person.email, "label": person_label(person), "bio": person.bio,
-        "links": {link.kind: link.url for link in person.links},
-    }
-
+# --- the parts of a recap's file ----------------------------------------------------------
 
 def recording_record(recording: Recording | None) -> Record | None:
     if recording is None:
@@ -216,44 +133,6 @@ def embed_record(embed: Embed) -> Record:
 def takeaway_records(takeaways: Sequence[Takeaway], html: Html) -> list[Record]:
     return [{"text": t.text, "html": html[t.text],
              "points": [{"text": point, "html": html[point]} for point in t.points]} for t in takeaways]
-
-
-def recap_ref(recap: Recap, site: Site) -> Record:
-    """Give what another record needs to name and link a recap."""
-    return {"id": recap.id, "slug": recap.slug, "title": recap.title, "date": recap.date.isoformat(),
-            "url": Routes(site).post_url(recap)}
-
-
-def urls(recap: Recap, site: Site) -> Record:
-    """Give the URLs of every output made from the recap, its old URLs and its images."""
-    routes = Routes(site)
-    return {
-        "post": routes.post_url(recap),
-        "aliases": [routes.url(alias) for alias in recap.aliases],
-        "pdf": routes.file_url(routes.pdf(recap)),
-        "json": routes.file_url(routes.recap_json(recap)),
-        "json_ld": routes.file_url(routes.json_ld(recap)),
-        "calendar": (routes.file_url(routes.calendar(recap))
-                     if recap.next_meeting and recap.next_meeting.timed else None),
-        "cover": routes.image_url(recap, recap.cover) if recap.cover else None,
-        "images": [routes.image_url(recap, image.name) for image in recap.images],
-        "feeds": routes.feed_urls(routes.feed_folder("site")),
-        "tag_feeds": [{"tag": tag, **routes.feed_urls(routes.feed_folder("tags", tag))}
-                      for tag in recap.tags],
-        "series_feed": (routes.feed_urls(routes.feed_folder("series", recap.series.id))
-                        if recap.series else None),
-    }
-
-
-def stats(recap: Recap) -> Record:
-    return {
-        "word_count": recap.word_count,
-        "reading_time_minutes": recap.reading_time_minutes,
-        "talk_count": len(recap.talks),
-        "section_count": len(recap.sections),
-        "speaker_count": len(recap.speakers),
-        "recording_count": len(recap.videos),
-    }
 
 
 def series_record(recap: Recap, catalog: Catalog) -> Record | None:
@@ -382,130 +261,6 @@ def recap_export(recap: Recap, catalog: Catalog, html: Html) -> Record:
     }
 
 
-def index_entry(recap: Recap, site: Site) -> Record:
-    return {
-        "id": recap.id, "kind": recap.kind, "slug": recap.slug, "title": recap.title,
-        "date": recap.date.isoformat(), "updated": recap.updated.isoformat(),
-        "summary": recap.summary, "description": meta_description(recap), "tags": list(recap.tags),
-        "authors": [person_key(p) for p in recap.authors],
-        "series": None if recap.series is None else {
-            "id": recap.series.id, "name": recap.series.name,
-            "part": recap.series.part, "parts": recap.series.parts,
-        },
-        "next_meeting_start": (meeting_start(recap.next_meeting).isoformat()
-                               if recap.next_meeting and recap.next_meeting.timed else None),
-        "stats": stats(recap),
-        "urls": urls(recap, site),
-    }
-
-
-def index_export(catalog: Catalog) -> Record:
-    """Give every published recap, newest first (the catalog's order), and the site."""
-    site = catalog.site
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "site": {"title": site.title, "description": site.description, "base_url": site.base_url,
-                 "language": site.language},
-        "recaps": [index_entry(recap, site) for recap in catalog.recaps],
-        "people_url": Routes(site).file_url(JSON_PEOPLE),
-        "talks_url": Routes(site).file_url(JSON_TALKS),
-    }
-
-
-def _appearances(catalog: Catalog) -> Iterator[tuple[Person, str, Record]]:
-    """Yield (person, list name, entry) for every authorship, talk and guest spot, newest
-    recap first and in reading order within a recap."""
-    site = catalog.site
-    for recap in catalog.recaps:
-        ref = recap_ref(recap, site)
-        for author in recap.authors:
-            yield author, "authored", ref
-        for host in recap.hosts:
-            yield host, "hosted", ref
-        for n, section in enumerate(recap.sections, 1):
-            for guest in section.guests:
-                yield guest, "sections", {"recap": ref, "position": n, "title": section.title,
-                                          "kind": section.kind}
-        for n, talk in enumerate(recap.talks, 1):
-            for speaker in talk.speakers:
-                yield speaker, "talks", {"recap": ref, "position": n, "title": talk.title,
-                                         "kind": talk.kind, "track": talk.track}
-
-
-def people_export(catalog: Catalog) -> Record:
-    """Give each person who appears in a published recap once, keyed by `key`, with what
-    they wrote, the meetings they hosted, the talks they gave and the sections they were a
-    guest in."""
-    people: dict[str, Record] = {}
-    routes = Routes(catalog.site)
-    for person, kind, entry in _appearances(catalog):
-        key = person_key(person)
-        if key not in people:
-            # The register's own record: a recap may give someone another role for one event.
-            person = catalog.people.get(person.id, person) if person.id else person
-            avatar = routes.file_url(avatar_file(person)) if person.avatar else None
-            people[key] = {**person_record(person), "avatar_url": avatar, "authored": [], "hosted": [],
-                           "sections": [], "talks": []}
-        people[key][kind].append(entry)
-    for record in people.values():
-        record["talk_count"] = len(record["talks"])
-    return {"schema_version": SCHEMA_VERSION, "people": people}
-
-
-def avatar_file(person: Person) -> str:
-    """Give where a person's avatar is published among the site's files."""
-    assert person.avatar is not None
-    return f"people/{person.id}.{EXTENSIONS[person.avatar.media_type]}"
-
-
-def recap_talks(recap: Recap, site: Site, html: Html) -> list[Record]:
-    """Give the talks of one recap as talks.json lists them, in reading order."""
-    talks = []
-    ref = recap_ref(recap, site)
-    for n, talk in enumerate(recap.talks, 1):
-        record = talk_record(talk, n, html)
-        record["recap"] = ref
-        record["summary_text"] = html_text(record["summary_html"])
-        talks.append(record)
-    return talks
-
-
-def talk_fields(recaps: Iterable[Recap]) -> Iterator[str]:
-    for recap in recaps:
-        for talk in recap.talks:
-            yield talk.summary
-            yield from takeaway_texts(talk.takeaways)
-
-
-def talks_export(catalog: Catalog) -> Record:
-    """Give every talk of every published recap, newest recap first, in reading order."""
-    html = html_of(talk_fields(catalog.recaps))
-    site = catalog.site
-    return {"schema_version": SCHEMA_VERSION,
-            "talks": [talk for recap in catalog.recaps
-                      for talk in recap_talks(recap, site, with_image_urls(html, recap, site))]}
-
-
-def talk_lines(catalog: Catalog) -> list[str]:
-    """Give talks.json's entries, encoded, one per line: the same as `talks_export`, but
-    each recap's lines are stored under a digest of the recap, the site and the code, so
-    that after one edit one recap's talks are made again, not 11,000."""
-    site = catalog.site
-    keys = {recap.id: stored_key("talks.json lines", JsonExports.fingerprint(), repr((recap, site)))
-            for recap in catalog.recaps}
-    by_id = {recap.id: recap for recap in catalog.recaps}
-
-    def encode_talks(recap_ids: list[str]) -> dict[str, str]:
-        missing = [by_id[recap_id] for recap_id in recap_ids]
-        html = html_of(talk_fields(missing))
-        return {recap.id: "\n".join(map(_ONE_LINE.encode,
-                                         recap_talks(recap, site, with_image_urls(html, recap, site))))
-                for recap in missing}
-
-    lines = recall_or_make(keys, encode_talks)
-    return [line for recap in catalog.recaps for line in lines[recap.id].split("\n") if line]
-
-
 def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     """Give the export and the JSON-LD of each of `recaps`."""
     html = html_of(field for recap in recaps for field in markdown_fields(recap))
@@ -516,22 +271,6 @@ def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
         artifacts.append(artifact(routes.file(routes.recap_json(recap)), export, recap))
         artifacts.append(artifact(routes.file(routes.json_ld(recap)), json_ld(recap, catalog.site), recap))
     return artifacts
-
-
-def render_site(catalog: Catalog) -> list[Artifact]:
-    """Give the exports that span every recap: the index, people and talks."""
-    talks = {"schema_version": SCHEMA_VERSION, "talks": []}
-    routes = Routes(catalog.site)
-    people = people_export(catalog)
-    avatars = {catalog.people[record["id"]] for record in people["people"].values()
-               if record["avatar_url"] and record["id"] in catalog.people}
-    return [
-        artifact(routes.file(JSON_INDEX), index_export(catalog)),
-        artifact(routes.file(JSON_PEOPLE), people),
-        *(Artifact(routes.file(avatar_file(person)), image_bytes(person.avatar), FORMAT)
-          for person in sorted(avatars, key=lambda p: str(p.id)) if person.avatar),
-        artifact(routes.file(JSON_TALKS), talks, encoded={"talks": talk_lines(catalog)}),
-    ]
 
 
 def render(catalog: Catalog) -> list[Artifact]:
