@@ -7,12 +7,13 @@ plain text are read from their prose, and what comes from prose is marked as a g
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.importer.nodes import Markdown, inline_text, is_para, links_in, only_links
-from pipeline.model import Recording
+from pipeline.model import Recording, start_in_url
 from pipeline.sanitize import Block, Inline
 
 TALK_LABELS = {"talk": "talk", "panel": "panel", "keynote": "keynote", "lightning talk": "lightning",
@@ -31,9 +32,28 @@ _LENGTH = re.compile(r"\((\d{1,2}(?::\d{2}){1,2})\)")
 
 
 def youtube_url(url: str) -> str | None:
-    """Give the short https://youtu.be/ID form of a YouTube link, else None."""
-    video = Recording(url).youtube_id
-    return f"https://youtu.be/{video}" if video else None
+    """Give the short https://youtu.be/ID form of a YouTube link (with its start time,
+    `?t=SECONDS`), else None."""
+    recording = Recording(url)
+    video = recording.youtube_id
+    if not video:
+        return None
+    start = start_in_url(url)
+    return f"https://youtu.be/{video}?t={start}" if start else f"https://youtu.be/{video}"
+
+
+_X_POST = re.compile(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(\w{1,30})/status(?:es)?/(\d{1,25})(?:[/?#]\S*)?$")
+
+
+def embeds_in(block: Block) -> list[dict[str, str]]:
+    """Give the X posts a paragraph of only links to them shows (an embed shortcode, an
+    iframe or a pasted link), as the schema's embeds; [] for any other paragraph."""
+    if not only_links(block):
+        return []
+    posts = [_X_POST.match(url) for _, url in links_in(block)]
+    if not all(posts):
+        return []
+    return [{"kind": "x", "url": f"https://x.com/{post[1]}/status/{post[2]}"} for post in posts if post]
 
 
 def duration_of(clock: str) -> str:
@@ -73,10 +93,15 @@ class SectionParts:
     people_text: str | None = None
     recording: dict[str, str] | None = None
     recording_guessed: bool = False
+    more_recordings: list[dict[str, str]] = field(default_factory=list)
+    embeds: list[dict[str, str]] = field(default_factory=list)
     links: list[dict[str, str]] = field(default_factory=list)
     takeaways_intro: str | None = None
     takeaways: list[Markdown] = field(default_factory=list)
     prose: list[Block] = field(default_factory=list)
+    body: list[Block] = field(default_factory=list)
+    """An agenda section's Markdown: the prose with the link lines and lists that a talk
+    takes apart kept where they stand (a section shows them as the post did)."""
 
     @property
     def prose_text(self) -> str:
@@ -116,7 +141,8 @@ def _people_line(block: Block) -> tuple[str, str] | None:
 
 
 def _links_line(block: Block) -> list[dict[str, str]] | None:
-    if not only_links(block):
+    """Give the links of a paragraph of only links (not an image link: it shows the image)."""
+    if not only_links(block) or '"Image"' in json.dumps(block):
         return None
     found = []
     for label, url in links_in(block):
@@ -147,6 +173,7 @@ def _take_takeaways(parts: SectionParts, block: Block, following: Block | None) 
         return False
     if before:
         parts.prose.append({"t": "Para", "c": before})
+    parts.body += [block, following]
     parts.takeaways_intro = lead
     parts.takeaways = [Markdown(item, one_line=True) for item in following["c"]]
     return True
@@ -158,10 +185,16 @@ def _take_labelled(parts: SectionParts, block: Block) -> bool:
         parts.meta_kind, parts.meta_track = meta
     elif parts.people_text is None and (people := _people_line(block)):
         parts.people_label, parts.people_text = people
-    elif parts.recording is None and (recording := recording_in(block)):
-        parts.recording = recording
+    elif recording := recording_in(block):
+        if parts.recording is None:
+            parts.recording = recording
+        else:
+            parts.more_recordings.append(recording)
+    elif embeds := embeds_in(block):
+        parts.embeds.extend(embeds)
     elif (links := _links_line(block)) is not None:
         parts.links.extend(links)
+        parts.body.append(block)
     else:
         return False
     return True
@@ -182,6 +215,7 @@ def take_apart(title: str, blocks: list[Block]) -> SectionParts:
             skip = True
             continue
         parts.prose.append(block)
+        parts.body.append(block)
     if parts.recording is None:
         video = next((u for _, url in links_in(parts.prose) if (u := youtube_url(url))), None)
         if video:
