@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.importer.nodes import block_text, clean
+from pipeline.importer.facts import find_date
+from pipeline.importer.html_meta import is_byline, page_facts
+from pipeline.importer.nodes import block_text, clean, dropped_raw
 from pipeline.importer.plaintext import shape_plain_text
 from pipeline.importer.report import ImportFailed
+from pipeline.importer.shortcodes import read_shortcodes
+from pipeline.importer.source_lines import line_of_each
 from pipeline.load import display_path, parse_yaml
 from pipeline.pandoc import PandocError, run_pandoc
 from pipeline.plain_files import MAX_FILE_BYTES, NotAPlainFile, read_plain_file
@@ -47,6 +52,10 @@ class Post:
     front_guesses: dict[str, str] = field(default_factory=dict)
     """Front fields that were guessed from the text (plain text has no front matter)."""
     notes: list[str] = field(default_factory=list)
+    lines: dict[int, int] = field(default_factory=dict)
+    """The file's line number of each top-level block, by the block's `id()`."""
+    not_imported: list[tuple[int, str]] = field(default_factory=list)
+    """What the reader could not turn into blocks: (line, what it was)."""
 
 
 def fail(file: str, reason: str) -> ImportFailed:
@@ -158,6 +167,56 @@ def _meta_text(meta: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+_BYLINE_WITHIN = 8
+"""Blocks from the top of a page where a byline may stand (after the site's header and the title)."""
+_HEAD = re.compile(r"</head\s*>", re.IGNORECASE)
+_ARTICLE = re.compile(r"<(article|main)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def article_html(html: str) -> str:
+    """Give a page's `<article>` (else its `<main>`) element, which holds the post without
+    the site's header, menus and footer; the whole page when it has neither."""
+    for tag in ("article", "main"):
+        found = next((m for m in _ARTICLE.finditer(html) if m[1].lower() == tag), None)
+        if found:
+            return found[0]
+    return html
+
+
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")
+
+
+def _drop_byline(post: Post) -> None:
+    """Leave out the byline of an HTML page (the lines before the text that only repeat
+    its author and date), with a note: the recap shows both from its own fields."""
+    day = find_date(str(post.front.get("date", "")))
+    month = _MONTH_NAMES[day.month - 1] if day else ""
+    day_words = {month, month[:3], str(day.year)} if day else set()
+    for block in list(post.blocks[:_BYLINE_WITHIN]):
+        text = block_text(block) if block["t"] in ("Para", "Plain", "Div") else ""
+        if not text or not is_byline(text, post.front, day_words):
+            continue
+        post.blocks.remove(block)
+        post.notes.append(f"left out the byline {block_text(block)!r} (the recap's authors and date show it)")
+
+
+def _read_markdown(post: Post, text: str) -> tuple[list[Block], int]:
+    """Give a Markdown or text post's blocks: front matter split off, shortcodes read."""
+    matter, body = split_front_matter(post.file, text)
+    first_line = text.count("\n", 0, len(text) - len(body)) + 1
+    post.front = matter if matter is not None else {}
+    if matter is None and post.format == "markdown":
+        post.notes.append("no front matter: title, date and slug come from the text and file name")
+    if post.format == "markdown":
+        body, found = read_shortcodes(body, first_line)
+        post.notes.extend(found.notes)
+        post.not_imported.extend(found.not_imported)
+    reader = MARKDOWN_READER if post.format == "markdown" else TEXT_READER
+    blocks, _ = pandoc_blocks(post.file, body, reader)
+    return blocks, first_line
+
+
 def read_post(path: Path) -> Post:
     """Read one input file into a `Post`, or raise `ImportFailed` saying why it cannot be."""
     file = display_path(path)
@@ -172,18 +231,21 @@ def read_post(path: Path) -> Post:
         raise fail(file, f"the file is {size / 1_000_000:.1f} MB, larger than {limit} MB; is it a post?")
     text = decode(file, raw)
     kind = input_format(path, text)
+    post = Post(path, file, kind, {}, [])
     if kind == "html":
-        blocks, meta = pandoc_blocks(file, text, HTML_READER)
-        post = Post(path, file, kind, _meta_text(meta), [])
+        _, meta = pandoc_blocks(file, _HEAD.split(text, maxsplit=1)[0], HTML_READER)
+        blocks, _ = pandoc_blocks(file, article_html(text), HTML_READER)
+        post.front, first_line = {**_meta_text(meta), **page_facts(text)}, 1
     else:
-        matter, body = split_front_matter(file, text)
-        blocks, _ = pandoc_blocks(file, body, MARKDOWN_READER if kind == "markdown" else TEXT_READER)
-        post = Post(path, file, kind, matter if matter is not None else {}, [])
-        if matter is None and kind == "markdown":
-            post.notes.append("no front matter: title, date and slug come from the text and file name")
+        blocks, first_line = _read_markdown(post, text)
+    lines = text.split("\n")
+    post.not_imported.extend(dropped_raw(blocks, lines, first_line))
     post.blocks = clean(blocks)
     if not post.blocks:
         raise fail(file, "no text left to import (the file holds only markup, scripts or front matter)")
     if kind == "text":
         shape_plain_text(post)
+    if kind == "html":
+        _drop_byline(post)
+    post.lines = line_of_each(post.blocks, lines, first_line)
     return post

@@ -1,0 +1,143 @@
+"""Read what an HTML page says about itself: its title without the site's name, its
+publication date and its author, from `<meta>`, `<time>` and JSON-LD.
+
+Pandoc's HTML reader gives only `<title>` and `<meta name=…>`; a blog page states its
+date as `article:published_time`, a `<time datetime>` or JSON-LD's `datePublished`, and
+its title as "Post | Site".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+_SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " \u00b7 ")
+
+
+class _PageParser(HTMLParser):
+    """Collect the head's facts, the first `<h1>`, `<time datetime>` and the page's text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.title = ""
+        self.h1 = ""
+        self.times: list[str] = []
+        self.json_ld: list[str] = []
+        self.text: list[str] = []
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = {key.lower(): value or "" for key, value in attrs}
+        if tag == "meta":
+            key = (named.get("property") or named.get("name") or named.get("itemprop") or "").lower()
+            if key and key not in self.meta and named.get("content"):
+                self.meta[key] = named["content"]
+        elif tag == "time" and named.get("datetime"):
+            self.times.append(named["datetime"])
+        elif tag == "script" and named.get("type", "").lower() == "application/ld+json":
+            self._open.append("ld")
+            return
+        if tag in ("title", "h1", "script", "style"):
+            self._open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and (self._open[-1] == tag or (self._open[-1] == "ld" and tag == "script")):
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        where = self._open[-1] if self._open else ""
+        if where == "title":
+            self.title += data
+        elif where == "ld":
+            self.json_ld.append(data)
+        elif where == "h1":
+            self.h1 += data
+        elif where not in ("script", "style"):
+            self.text.append(data)
+
+
+def _linked_data(sources: list[str]) -> list[dict[str, Any]]:
+    """Give every JSON-LD object of the page (`@graph` entries included)."""
+    found: list[dict[str, Any]] = []
+    for source in sources:
+        try:
+            data = json.loads(source)
+        except ValueError:
+            continue
+        items = data if isinstance(data, list) else [data]
+        for item in items:
+            if isinstance(item, dict):
+                graph = item.get("@graph")
+                entries = graph if isinstance(graph, list) else [item]
+                found += [entry for entry in entries if isinstance(entry, dict)]
+    return found
+
+
+def _ld_author(entry: dict[str, Any]) -> str | None:
+    author = entry.get("author")
+    first = author[0] if isinstance(author, list) and author else author
+    name = first.get("name") if isinstance(first, dict) else first
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+def page_title(title: str, site_name: str | None, h1: str, text: str) -> str:
+    """Give a `<title>` without its site suffix (" | Site", " - Site", an en dash): cut when
+    the suffix is the page's site name, when the rest is the page's heading, or when the
+    suffix shows twice elsewhere on the page (the site's header and footer)."""
+    title = " ".join(title.split())
+    for separator in _SEPARATORS:
+        head, found, suffix = title.rpartition(separator)
+        if not found or not head:
+            continue
+        named = site_name is not None and suffix.casefold() == " ".join(site_name.split()).casefold()
+        heading = " ".join(h1.split()).casefold() == head.casefold()
+        if named or heading or text.casefold().count(suffix.casefold()) >= 2:
+            return head.strip()
+    return title
+
+
+def page_facts(html: str) -> dict[str, str]:
+    """Give the front-matter fields an HTML page states: title, date and author."""
+    page = _PageParser()
+    try:
+        page.feed(html)
+        page.close()
+    except (AssertionError, ValueError):
+        return {}
+    linked = _linked_data(page.json_ld)
+    facts: dict[str, str] = {}
+    meta_title = page.meta.get("og:title") or page.title
+    if meta_title.strip():
+        text = re.sub(r"\s+", " ", " ".join(page.text))
+        facts["title"] = page_title(meta_title, page.meta.get("og:site_name"), page.h1, text)
+    day = page.meta.get("article:published_time") or next(iter(page.times), None) or next(
+        (str(entry["datePublished"]) for entry in linked if entry.get("datePublished")), None)
+    if day:
+        facts["date"] = day.strip()
+    author = page.meta.get("author") or page.meta.get("article:author") or next(
+        (name for entry in linked if (name := _ld_author(entry))), None)
+    if author and not author.startswith(("http://", "https://")):
+        facts["author"] = " ".join(author.split())
+    return facts
+
+
+_BYLINE_WORDS = frozenset({"by", "posted", "published", "written", "on", "in", "and", "min", "minute",
+                           "minutes", "read", "reading", "time", "updated", "author"})
+_BYLINE_WORDS_MAX = 25
+
+
+def is_byline(text: str, facts: dict[str, str], day_words: set[str]) -> bool:
+    """Say whether a short line only repeats the page's author and date ("By Jane Doe ·
+    June 3, 2021 · 4 min read"): such a line is the byline, which the recap's `authors`
+    and `date` show, not a paragraph of the intro."""
+    words = re.findall(r"[^\W_]+", text.lower())
+    if not words or len(words) > _BYLINE_WORDS_MAX:
+        return False
+    author = set(re.findall(r"[^\W_]+", facts.get("author", "").lower()))
+    named = bool(author) and author <= set(words)
+    dated = bool(day_words & set(words))
+    rest = [w for w in words if w not in author | day_words | _BYLINE_WORDS and not w.isdigit()]
+    return (named or dated) and len(rest) <= 1
