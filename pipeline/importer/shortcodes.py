@@ -60,6 +60,8 @@ def embed_link(name: str, text: str) -> str | None:
 def _other_link(name: str, text: str) -> str | None:
     """Give a link (or, for `figure`, an image) for a shortcode with a URL among its arguments."""
     positional, named = _arguments(text)
+    if name == "gist" and len(positional) >= 2:
+        positional = [f"https://gist.github.com/{positional[0]}/{positional[1]}"]
     target = next((named[key] for key in _LINKING if named.get(key)), None)
     target = target or next((word for word in positional if _HTTP.match(word)), None)
     if not target or any(char in target for char in "()<> \n"):
