@@ -127,6 +127,9 @@ def test_an_html_page_gives_its_title_without_the_site_its_published_date_and_no
     assert "By Ada Field" not in text and "Blog" not in text and "©" not in text
     assert any("byline" in note for note in result.notes)
     assert recap["intro"].startswith("We gathered")
+    assert result.proposed_people is not None
+    assert _source(result.proposed_people) == {"ada-field": {"name": "Ada Field"}}
+    assert "the post's author 'Ada Field' (proposed as ada-field)" in text
 
 
 def test_an_html_page_dated_by_json_ld_keeps_that_date_and_drops_an_en_dash_suffix(
@@ -135,3 +138,4 @@ def test_an_html_page_dated_by_json_ld_keeps_that_date_and_drops_an_en_dash_suff
     assert result.source is not None
     recap = _source(result.source)
     assert (recap["title"], recap["date"]) == ("April call notes", "2022-04-14")
+    assert result.proposed_people is not None and "ada-field" in _source(result.proposed_people)
