@@ -1,14 +1,18 @@
-"""Shortcodes, raw HTML and line numbers: what the importer's reader makes of a post's markup."""
+"""Shortcodes, raw HTML, line numbers and the block ledger: how the importer keeps every part of a post."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline.importer import import_post
-from pipeline.importer.reading import read_post
+from pipeline.importer.ledger import account
+from pipeline.importer.nodes import Markdown
+from pipeline.importer.reading import Post, read_post
+from pipeline.importer.report import Draft
 from pipeline.importer.shortcodes import read_shortcodes
 
 
@@ -48,6 +52,28 @@ def test_raw_html_that_shows_something_is_not_imported_and_named_with_its_line(
 def test_each_block_knows_the_line_it_came_from(tmp_path: Path) -> None:
     post = tmp_path / "post.md"
     post.write_text("---\ntitle: Lines\n---\n\nFirst paragraph, on line five\nand six.\n\n## A heading\n\n"
-                    "- an item\n- another\n\nA [link](https://example.org) paragraph.\n", encoding="utf-8")
+                    "- an item\n- another\n\nA [link](https://example.org) paragraph.\n\n"
+                    "![](stage-photo.png)\n", encoding="utf-8")
     read = read_post(post)
-    assert [read.lines[id(block)] for block in read.blocks] == [5, 8, 10, 13]
+    assert [read.lines[id(block)] for block in read.blocks] == [5, 8, 10, 13, 15]
+
+
+def _para(text: str) -> dict[str, Any]:
+    return {"t": "Para", "c": [{"t": "Str", "c": text}]}
+
+
+def test_a_block_no_field_holds_goes_back_into_its_own_section_next_to_its_neighbours(tmp_path: Path) -> None:
+    heading = {"t": "Header", "c": [2, ["", [], []], [{"t": "Str", "c": "Roadmap"}]]}
+    opening, lost, kept = _para("Dropped-by-a-mapping"), _para("Also-dropped"), _para("Kept-by-the-section")
+    blocks = [_para("Intro-words"), heading, opening, lost, kept]
+    post = Post(tmp_path / "p.md", "p.md", "markdown", {}, blocks)
+    post.lines = {id(block): line for line, block in enumerate(post.blocks, start=5)}
+    draft = Draft()
+    draft.put(("intro",), Markdown([post.blocks[0]]))
+    draft.put(("sections",), [{"title": "Roadmap", "kind": "roadmap", "body": Markdown([kept])}])
+    account(post, draft, {})
+    assert draft.recap["sections"][0]["body"].blocks == [opening, lost, kept]
+    assert draft.recap["intro"].blocks == [post.blocks[0]]
+    where = "it is kept in sections[0].body: check where it belongs"
+    assert draft.notes == [f"line 7: no field took 'Dropped-by-a-mapping'; {where}",
+                           f"line 8: no field took 'Also-dropped'; {where}"]

@@ -133,26 +133,40 @@ class _Shown:
         for n in range(len(words) - size + 1):
             if tuple(words[n:n + size]) in self.grams:
                 covered[n:n + size] = [True] * size
+        # A lead-in of one or two words ("For example:") is split off the paragraph's end.
+        tail = len(covered) - next((n for n, seen in enumerate(reversed(covered)) if seen), len(covered))
+        if 0 < len(words) - tail <= 2 and tuple(words[tail:]) in self.grams:
+            covered[tail:] = [True] * (len(words) - tail)
         return all(covered)
 
 
-def _place(draft: Draft, block: Block, before: list[Block], shown: _Shown) -> JsonPath:
-    """Put a block no field holds after the nearest earlier block a Markdown field keeps
-    (not a one-line takeaway), else at the start of the intro; give the field's path."""
+def _field_of(block: Block, fields: list[tuple[JsonPath, Markdown]]) -> tuple[JsonPath, Markdown, int] | None:
+    """Give the Markdown field that holds `block` at its top level, and where."""
+    for path, markdown in fields:
+        at = next((n for n, kept in enumerate(markdown.blocks) if kept is block), None)
+        if at is not None:
+            return path, markdown, at
+    return None
+
+
+def _place(draft: Draft, block: Block, index: int, blocks: list[Block]) -> JsonPath:
+    """Put a block no field holds beside its neighbours: after the nearest earlier block a
+    Markdown field keeps (not a one-line takeaway) within its section, else before the
+    next one within its section, else after any earlier one, else at the start of the
+    intro; give the field's path."""
     fields = [(path, md) for path, md in markdown_fields(draft.recap) if not md.one_line]
-    for earlier in reversed(before):
-        for path, markdown in fields:
-            at = next((n for n, kept in enumerate(markdown.blocks) if kept is earlier), None)
-            if at is not None:
-                markdown.blocks.insert(at + 1, block)
-                shown.kept.add(id(block))
-                return path
+    heading = next((n for n in range(index - 1, -1, -1) if blocks[n]["t"] == "Header"), -1)
+    following = next((n for n in range(index + 1, len(blocks)) if blocks[n]["t"] == "Header"), len(blocks))
+    for near in (*range(index - 1, heading, -1), *range(index + 1, following), *range(heading, -1, -1)):
+        if (held := _field_of(blocks[near], fields)) is not None:
+            path, markdown, at = held
+            markdown.blocks.insert(at + 1 if near < index else at, block)
+            return path
     intro = draft.recap.get("intro")
     if isinstance(intro, Markdown):
         intro.blocks.insert(0, block)
     else:
         draft.put(("intro",), Markdown([block]))
-    shown.kept.add(id(block))
     return ("intro",)
 
 
@@ -163,7 +177,8 @@ def account(post: Post, draft: Draft, people: dict[str, str]) -> None:
     for index, block in enumerate(post.blocks):
         if shown.keeps(block) or shown.takes(block):
             continue
-        path = _place(draft, block, post.blocks[:index], shown)
+        path = _place(draft, block, index, post.blocks)
+        shown.kept.add(id(block))
         text = block_text(block)
         shown_text = text if len(text) <= 60 else text[:57] + "..."
         draft.notes.append(f"line {post.lines.get(id(block), 1)}: no field took {shown_text!r}; it is kept "

@@ -162,8 +162,20 @@ def _split_lead_in(inlines: list[Inline]) -> tuple[list[Inline], str]:
     return inlines[: ends[-1] + 1], inline_text(rest)
 
 
-def _take_takeaways(parts: SectionParts, block: Block, following: Block | None) -> bool:
+def _is_label(block: Block) -> bool:
+    """Say whether a block is one the pipeline's posts write after a talk's text (a
+    recording, an embed, a links line, a people line)."""
+    return bool(recording_in(block) or embeds_in(block) or _people_line(block)
+                or _links_line(block) is not None)
+
+
+def _take_takeaways(parts: SectionParts, block: Block, following: Block | None, rest: list[Block]) -> bool:
+    """Take a sentence ending in a colon and the list after it as the takeaways, when
+    only labelled blocks follow them: taken from the middle of the text, they would be
+    shown after all of it, away from the sentences they belong to."""
     if not (is_para(block) and following is not None and following["t"] == "BulletList"):
+        return False
+    if not all(_is_label(later) for later in rest):
         return False
     text = inline_text(block["c"])
     if not text.endswith(":") or parts.takeaways:
@@ -211,7 +223,7 @@ def take_apart(title: str, blocks: list[Block]) -> SectionParts:
         following = blocks[index + 1] if index + 1 < len(blocks) else None
         if _take_labelled(parts, block):
             continue
-        if _take_takeaways(parts, block, following):
+        if _take_takeaways(parts, block, following, blocks[index + 2:]):
             skip = True
             continue
         parts.prose.append(block)

@@ -14,9 +14,10 @@ from pipeline.importer.nodes import block_text, links_in
 from pipeline.sanitize import Block
 
 _TOKEN = re.compile(r"[^\W_]+")
-_PROBE = 3
-"""Words a block is looked up by: enough to tell paragraphs apart, few enough to fit on
-the first line of a wrapped paragraph most of the time."""
+_PROBES = (8, 3, 1)
+"""Words a block is looked up by, tried in turn: eight tell paragraphs apart ("in
+Linkerd 2.11" is not "in Linkerd 2.13"); fewer find a block whose words the file
+writes with markup in between."""
 
 
 def _tokens(text: str) -> list[str]:
@@ -53,6 +54,15 @@ def _find(probe: list[str], tokens: list[str], start: int) -> int | None:
     return None
 
 
+def _first_match(probe: list[str], tokens: list[str], cursor: int) -> int | None:
+    """Give where the probe's first eight (else three, else one) tokens are, from `cursor` on."""
+    for size in _PROBES if probe else ():
+        found = _find(probe[:size], tokens, cursor)
+        if found is not None:
+            return found
+    return None
+
+
 def line_of_each(blocks: list[Block], lines: list[str], first: int) -> dict[int, int]:
     """Give the file's line (1-based) of each block, by `id(block)`; `first` is the line
     the body starts on. A block that cannot be found gets the line of the one before it."""
@@ -60,11 +70,9 @@ def line_of_each(blocks: list[Block], lines: list[str], first: int) -> dict[int,
     found: dict[int, int] = {}
     cursor, line = 0, first
     for block in blocks:
-        probe = _tokens(block_text(block))[:_PROBE] or next(
-            (_tokens(url)[:_PROBE] for url in _targets(block) if _tokens(url)), [])
-        at = _find(probe, tokens, cursor) if probe else None
-        if at is None and len(probe) > 1:
-            at = _find(probe[:1], tokens, cursor)
+        by_url = (url_tokens for url in _targets(block) if (url_tokens := _tokens(url)))
+        probe = _tokens(block_text(block)) or next(by_url, [])
+        at = _first_match(probe, tokens, cursor)
         if at is not None:
             cursor, line = at + 1, where[at]
         found[id(block)] = line
