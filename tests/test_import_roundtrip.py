@@ -117,7 +117,7 @@ def test_an_unknown_shortcode_becomes_a_link_and_one_without_a_link_fails_with_i
     assert "(https://gist.github.com/harborfan/9a8b7c6d)" in source.read_text(encoding="utf-8")
 
 
-def test_an_html_page_gives_its_title_without_the_site_its_published_date_and_no_byline(
+def test_an_html_page_gives_its_title_without_the_site_its_date_its_embeds_and_no_byline(
         empty_content: Path) -> None:
     result = import_post(IMPORTS / "call-recap.html", empty_content, today=TODAY)
     assert result.source is not None
@@ -127,6 +127,9 @@ def test_an_html_page_gives_its_title_without_the_site_its_published_date_and_no
     assert "By Ada Field" not in text and "Blog" not in text and "©" not in text
     assert any("byline" in note for note in result.notes)
     assert recap["intro"].startswith("We gathered")
+    news = _section(recap, "News")
+    assert news["embeds"] == [{"kind": "x", "url": "https://x.com/i/status/1500000000000000001"}]
+    assert news["recording"] == {"url": "https://youtu.be/Mm1NQkV2b8Q"}
     assert result.proposed_people is not None
     assert _source(result.proposed_people) == {"ada-field": {"name": "Ada Field"}}
     assert "the post's author 'Ada Field' (proposed as ada-field)" in text

@@ -17,12 +17,12 @@ from pipeline.importer.shortcodes import read_shortcodes
 
 
 @pytest.mark.parametrize(("shortcode", "markdown"), [
-    ("{{< youtube dQw4w9WgXcQ >}}", "[YouTube video](https://youtu.be/dQw4w9WgXcQ)"),
-    ('{{< youtube "dQw4w9WgXcQ" >}}', "[YouTube video](https://youtu.be/dQw4w9WgXcQ)"),
-    ('{{< youtube id="dQw4w9WgXcQ" start="42" >}}', "[YouTube video](https://youtu.be/dQw4w9WgXcQ?t=42)"),
-    ('{{< tweet user="meshfan" id="1234567890" >}}', "[Post by @meshfan on X](https://x.com/meshfan/status/1234567890)"),
-    ('{{< x user="meshfan" id="1234567890" >}}', "[Post by @meshfan on X](https://x.com/meshfan/status/1234567890)"),
-    ("{{< tweet 1234567890 >}}", "[Post by @i on X](https://x.com/i/status/1234567890)"),
+    ("{{< youtube dQw4w9WgXcQ >}}", "<https://youtu.be/dQw4w9WgXcQ>"),
+    ('{{< youtube "dQw4w9WgXcQ" >}}', "<https://youtu.be/dQw4w9WgXcQ>"),
+    ('{{< youtube id="dQw4w9WgXcQ" start="42" >}}', "<https://youtu.be/dQw4w9WgXcQ?t=42>"),
+    ('{{< tweet user="meshfan" id="1234567890" >}}', "<https://x.com/meshfan/status/1234567890>"),
+    ('{{< x user="meshfan" id="1234567890" >}}', "<https://x.com/meshfan/status/1234567890>"),
+    ("{{< tweet 1234567890 >}}", "<https://x.com/i/status/1234567890>"),
     ('{{< figure src="stage.png" caption="The stage" >}}', "![The stage](stage.png)"),
     ('{{< vimeo id="1" url="https://vimeo.com/1" >}}', "[vimeo](https://vimeo.com/1)"),
 ])

@@ -104,8 +104,8 @@ def embeds_as_links(blocks: list[Block]) -> list[Block]:
     for block in blocks:
         found = _embedded_url(block["c"][1]) if block["t"] == "RawBlock" else None
         if found:
-            label: list[Inline] = [{"t": "Str", "c": "Recording" if "x.com" not in found else "Post"}]
-            block = para([{"t": "Link", "c": [["", [], []], label, [found, ""]]}])
+            label: list[Inline] = [{"t": "Str", "c": found}]
+            block = para([{"t": "Link", "c": [["", ["uri"], []], label, [found, ""]]}])
         shown.append(block)
     return shown
 

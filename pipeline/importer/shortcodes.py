@@ -41,7 +41,8 @@ def _arguments(text: str) -> tuple[list[str], dict[str, str]]:
 
 
 def embed_link(name: str, text: str) -> str | None:
-    """Give the Markdown link line for a YouTube or X shortcode, else None."""
+    """Give the Markdown link for a YouTube or X shortcode (the URL its own words: none
+    are made up for it), else None."""
     positional, named = _arguments(text)
     if name == "youtube":
         video = named.get("id") or next(iter(positional), "")
@@ -49,12 +50,12 @@ def embed_link(name: str, text: str) -> str | None:
             return None
         start = named.get("start")
         query = f"?t={start}" if start and start.isdigit() else ""
-        return f"[YouTube video](https://youtu.be/{video}{query})"
+        return f"<https://youtu.be/{video}{query}>"
     post = named.get("id") or next((word for word in positional if word.isdigit()), "")
     user = named.get("user") or next((word for word in positional if not word.isdigit()), "i")
     if not post.isdigit() or not re.fullmatch(r"\w{1,30}", user):
         return None
-    return f"[Post by @{user} on X](https://x.com/{user}/status/{post})"
+    return f"<https://x.com/{user}/status/{post}>"
 
 
 def _other_link(name: str, text: str) -> str | None:
