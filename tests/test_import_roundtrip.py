@@ -142,3 +142,13 @@ def test_an_html_page_dated_by_json_ld_keeps_that_date_and_drops_an_en_dash_suff
     recap = _source(result.source)
     assert (recap["title"], recap["date"]) == ("April call notes", "2022-04-14")
     assert result.proposed_people is not None and "ada-field" in _source(result.proposed_people)
+
+
+def test_an_html_page_dated_by_a_time_element_keeps_that_date_and_its_bylines_author(
+        empty_content: Path) -> None:
+    result = import_post(IMPORTS / "time-element.html", empty_content, today=TODAY)
+    assert result.source is not None
+    recap = _source(result.source)
+    assert (recap["title"], recap["date"]) == ("Office hours, June", "2021-06-03")
+    assert recap["intro"].startswith("Four people brought questions")
+    assert result.proposed_people is not None and "ada-field" in _source(result.proposed_people)

@@ -141,3 +141,12 @@ def is_byline(text: str, facts: dict[str, str], day_words: set[str]) -> bool:
     dated = bool(day_words & set(words))
     rest = [w for w in words if w not in author | day_words | _BYLINE_WORDS and not w.isdigit()]
     return (named or dated) and len(rest) <= 1
+
+
+_BY_NAME = re.compile(r"\b[Bb]y\s+([A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+){0,3})")
+
+
+def byline_author(text: str) -> str | None:
+    """Give the name after "by" in a byline ("Posted June 3, 2021 by Ada Field"), else None."""
+    found = _BY_NAME.search(text)
+    return found[1] if found else None

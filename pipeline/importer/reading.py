@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.importer.facts import find_date
-from pipeline.importer.html_meta import is_byline, page_facts
+from pipeline.importer.html_meta import byline_author, is_byline, page_facts
 from pipeline.importer.nodes import block_text, clean, dropped_raw
 from pipeline.importer.plaintext import shape_plain_text
 from pipeline.importer.report import ImportFailed
@@ -195,8 +195,12 @@ def _drop_byline(post: Post) -> None:
     day_words = {month, month[:3], str(day.year)} if day else set()
     for block in list(post.blocks[:_BYLINE_WITHIN]):
         text = block_text(block) if block["t"] in ("Para", "Plain", "Div") else ""
-        if not text or not is_byline(text, post.front, day_words):
+        named = byline_author(text) if text and "author" not in post.front else None
+        if not text or not is_byline(text, {**post.front, **({"author": named} if named else {})}, day_words):
             continue
+        if named:
+            post.front["author"] = named
+            post.front_guesses["author"] = f"from the byline {text!r}"
         post.blocks.remove(block)
         post.notes.append(f"left out the byline {block_text(block)!r} (the recap's authors and date show it)")
 
