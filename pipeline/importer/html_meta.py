@@ -1,5 +1,6 @@
 """Read what an HTML page says about itself: its title without the site's name, its
-publication date and its author, from `<meta>`, `<time>` and JSON-LD.
+publication date and its author, from `<meta>`, `<time>` and JSON-LD; and where its post
+is (the `<article>`, without the site's menus, and without the byline).
 
 Pandoc's HTML reader gives only `<title>` and `<meta name=…>`; a blog page states its
 date as `article:published_time`, a `<time datetime>` or JSON-LD's `datePublished`, and
@@ -11,7 +12,13 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pipeline.importer.facts import find_date
+from pipeline.importer.nodes import block_text
+
+if TYPE_CHECKING:
+    from pipeline.importer.reading import Post
 
 _SEPARATORS = (" | ", " - ", " \u2013 ", " \u2014 ", " \u00b7 ")
 
@@ -150,3 +157,45 @@ def byline_author(text: str) -> str | None:
     """Give the name after "by" in a byline ("Posted June 3, 2021 by Ada Field"), else None."""
     found = _BY_NAME.search(text)
     return found[1] if found else None
+
+
+_BYLINE_WITHIN = 8
+"""Blocks from the top of a page where a byline may stand (after the site's header and the title)."""
+_ARTICLE = re.compile(r"<(article|main)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def page_head(html: str) -> str:
+    """Give the page up to its `<body>`: the head, whose `<title>` and `<meta>` pandoc reads."""
+    return re.split(r"<body\b", html, maxsplit=1, flags=re.IGNORECASE)[0]
+
+
+def article_html(html: str) -> str:
+    """Give a page's `<article>` (else its `<main>`) element, which holds the post without
+    the site's header, menus and footer; the whole page when it has neither."""
+    for tag in ("article", "main"):
+        found = next((m for m in _ARTICLE.finditer(html) if m[1].lower() == tag), None)
+        if found:
+            return found[0]
+    return html
+
+
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")
+
+
+def drop_byline(post: Post) -> None:
+    """Leave out the byline of an HTML page (the lines before the text that only repeat
+    its author and date), with a note: the recap shows both from its own fields."""
+    day = find_date(str(post.front.get("date", "")))
+    month = _MONTH_NAMES[day.month - 1] if day else ""
+    day_words = {month, month[:3], str(day.year)} if day else set()
+    for block in list(post.blocks[:_BYLINE_WITHIN]):
+        text = block_text(block) if block["t"] in ("Para", "Plain", "Div") else ""
+        named = byline_author(text) if text and "author" not in post.front else None
+        if not text or not is_byline(text, {**post.front, **({"author": named} if named else {})}, day_words):
+            continue
+        if named:
+            post.front["author"] = named
+            post.front_guesses["author"] = f"from the byline {text!r}"
+        post.blocks.remove(block)
+        post.notes.append(f"left out the byline {block_text(block)!r} (the recap's authors and date show it)")

@@ -1,23 +1,23 @@
 """Read one old post: its bytes, its front matter (YAML or TOML) and its body as pandoc blocks.
 
 Front matter is split off by comparing whole lines with the fence (`---` or `+++`), then
-parsed by the project's strict YAML loader or `tomllib`; the body goes to pandoc. HTML is
-read by pandoc's HTML reader, whose `<meta>` and `<title>` become front matter; raw HTML
-(scripts, comments, iframes) never reaches a source.
+parsed by the project's strict YAML loader or `tomllib`; Hugo shortcodes are read
+(`shortcodes`) and the body goes to pandoc. HTML is read by pandoc's HTML reader: the
+page's `<article>`, with front matter from its head (`html_meta`). Raw HTML (scripts,
+comments, iframes) never reaches a source; raw HTML that shows something is reported
+as not imported, and each block keeps the line it came from (`source_lines`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.importer.facts import find_date
-from pipeline.importer.html_meta import byline_author, is_byline, page_facts
+from pipeline.importer.html_meta import article_html, drop_byline, page_facts, page_head
 from pipeline.importer.nodes import block_text, clean, dropped_raw
 from pipeline.importer.plaintext import shape_plain_text
 from pipeline.importer.report import ImportFailed
@@ -167,44 +167,6 @@ def _meta_text(meta: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-_BYLINE_WITHIN = 8
-"""Blocks from the top of a page where a byline may stand (after the site's header and the title)."""
-_HEAD = re.compile(r"</head\s*>", re.IGNORECASE)
-_ARTICLE = re.compile(r"<(article|main)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-
-
-def article_html(html: str) -> str:
-    """Give a page's `<article>` (else its `<main>`) element, which holds the post without
-    the site's header, menus and footer; the whole page when it has neither."""
-    for tag in ("article", "main"):
-        found = next((m for m in _ARTICLE.finditer(html) if m[1].lower() == tag), None)
-        if found:
-            return found[0]
-    return html
-
-
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-                "october", "november", "december")
-
-
-def _drop_byline(post: Post) -> None:
-    """Leave out the byline of an HTML page (the lines before the text that only repeat
-    its author and date), with a note: the recap shows both from its own fields."""
-    day = find_date(str(post.front.get("date", "")))
-    month = _MONTH_NAMES[day.month - 1] if day else ""
-    day_words = {month, month[:3], str(day.year)} if day else set()
-    for block in list(post.blocks[:_BYLINE_WITHIN]):
-        text = block_text(block) if block["t"] in ("Para", "Plain", "Div") else ""
-        named = byline_author(text) if text and "author" not in post.front else None
-        if not text or not is_byline(text, {**post.front, **({"author": named} if named else {})}, day_words):
-            continue
-        if named:
-            post.front["author"] = named
-            post.front_guesses["author"] = f"from the byline {text!r}"
-        post.blocks.remove(block)
-        post.notes.append(f"left out the byline {block_text(block)!r} (the recap's authors and date show it)")
-
-
 def _read_markdown(post: Post, text: str) -> tuple[list[Block], int]:
     """Give a Markdown or text post's blocks: front matter split off, shortcodes read."""
     matter, body = split_front_matter(post.file, text)
@@ -237,7 +199,7 @@ def read_post(path: Path) -> Post:
     kind = input_format(path, text)
     post = Post(path, file, kind, {}, [])
     if kind == "html":
-        _, meta = pandoc_blocks(file, _HEAD.split(text, maxsplit=1)[0], HTML_READER)
+        _, meta = pandoc_blocks(file, page_head(text), HTML_READER)
         blocks, _ = pandoc_blocks(file, article_html(text), HTML_READER)
         post.front, first_line = {**_meta_text(meta), **page_facts(text)}, 1
     else:
@@ -250,6 +212,6 @@ def read_post(path: Path) -> Post:
     if kind == "text":
         shape_plain_text(post)
     if kind == "html":
-        _drop_byline(post)
+        drop_byline(post)
     post.lines = line_of_each(post.blocks, lines, first_line)
     return post
