@@ -39,6 +39,11 @@ def test_a_paired_shortcode_keeps_its_text_and_the_lines_keep_their_numbers() ->
     assert found.not_imported == [(7, "the shortcode {{< toc depth=2 >}} (nothing to link)")]
 
 
+def test_a_shortcode_in_a_code_block_is_an_example_and_stays_as_written() -> None:
+    source = "Write this:\n\n```md\n{{< youtube dQw4w9WgXcQ >}}\n```\n"
+    assert read_shortcodes(source, 1) == (source, read_shortcodes("", 1)[1])
+
+
 def test_raw_html_that_shows_something_is_not_imported_and_named_with_its_line(
         tmp_path: Path, empty_content: Path) -> None:
     post = tmp_path / "post.md"

@@ -20,6 +20,8 @@ _EMBEDS = frozenset({"youtube", "tweet", "x", "twitter"})
 _LINKING = ("src", "href", "url", "link", "source")
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _HTTP = re.compile(r"^https?://\S+$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1", re.MULTILINE | re.DOTALL)
+"""A fenced code block, whose shortcodes are examples to show, not to run."""
 
 
 @dataclass
@@ -76,8 +78,11 @@ def read_shortcodes(text: str, first_line: int) -> tuple[str, Shortcodes]:
     """Give the Markdown with every shortcode replaced, and what the report must say;
     `first_line` is the file's line number of the text's first line."""
     found = Shortcodes()
+    fenced = [(fence.start(), fence.end()) for fence in _FENCE.finditer(text)]
 
     def replace(match: re.Match[str]) -> str:
+        if any(start <= match.start() < end for start, end in fenced):
+            return match[0]
         line = first_line + text.count("\n", 0, match.start())
         closing, name, rest = match[2], match[3].lower(), match[4]
         shown = " ".join(match[0].split())
