@@ -109,7 +109,9 @@ def _import_line(result: ImportResult) -> str:
     """Give a post's one line: imported as <source>, skipped: <why> or failed: <first problem>."""
     shown = f"{result.input}: "
     if result.source is not None:
-        return f"{shown}imported as {result.source}"
+        missing = len(result.not_imported)
+        listed = f"; {missing} not imported, listed below" if missing else ""
+        return f"{shown}imported as {result.source}{listed}"
     message = result.skipped if result.skipped is not None else result.error or ""
     why = message.split("\n", 1)[0].removeprefix(f"{display_path(result.input)}: ")
     return f"{shown}{'skipped' if result.skipped is not None else 'failed'}: {printable(why)}"
@@ -129,6 +131,8 @@ def _import(args: argparse.Namespace) -> int:
             print(f"  new people proposed for review in {result.proposed_people}", file=sys.stderr)
         for note in result.notes:
             print(f"  note: {note}", file=sys.stderr)
+        for part in result.not_imported:
+            print(f"  not imported: {printable(part)}", file=sys.stderr)
         if result.problems:
             print("  still needs a human:", file=sys.stderr)
             TextReporter(sys.stderr).report(ValidationReport(result.problems, 1))

@@ -9,7 +9,8 @@ source and proposed in `content/people-proposed/<date>-<slug>.yaml` for review; 
 itself is never changed. Pipeline: `finding` (the posts in the folders given) -> `reading`
 (bytes, front matter, pandoc AST) -> `plaintext` (structure for plain text) ->
 `compose`/`mapping`/`talks`/`authors` (fields) -> `urls` (the old URL kept, duplicates
-skipped) -> `emit` (YAML text) -> `run` (collisions, writing, validation).
+skipped) -> `ledger` (every block of the post kept or taken, else put back with a note)
+-> `emit` (YAML text) -> `run` (collisions, writing, validation).
 """
 
 from __future__ import annotations

@@ -66,6 +66,23 @@ def _site_author(key: str, setting: Setting, draft: Draft) -> str | None:
     return _proposed_id(key, name, setting, draft)
 
 
+def _named_person(name: str, setting: Setting, draft: Draft) -> str | None:
+    """Propose a person for an author given by name (an HTML page's `<meta name=author>`
+    or JSON-LD), so the name is kept; give their proposed id (None: not a name)."""
+    name = " ".join(name.split())
+    base = slugify(name)
+    if not base or len(name) > 100:
+        return None
+    existing = next((pid for pid, entry in draft.proposed_people.items() if entry.get("name") == name), None)
+    if existing:
+        return existing
+    person_id, counter = base, 2
+    while person_id in setting.registry.names or person_id in draft.proposed_people:
+        person_id, counter = f"{base}-{counter}", counter + 1
+    draft.proposed_people[person_id] = {"name": name}
+    return person_id
+
+
 def set_authors(post: Post, setting: Setting, draft: Draft) -> None:
     """Set the authors: people ids, site author keys, names of known people, else the default."""
     written = front_value(post, "author", "authors")
@@ -79,7 +96,7 @@ def set_authors(post: Post, setting: Setting, draft: Draft) -> None:
         elif found := setting.registry.id_for(name):
             ids.append(found)
             guessed = True
-        elif new_id := _site_author(name, setting, draft):
+        elif new_id := _site_author(name, setting, draft) or _named_person(name, setting, draft):
             proposed.append(f"{name!r} (proposed as {new_id})")
     ids = list(dict.fromkeys(ids))
     if proposed:

@@ -80,19 +80,50 @@ def _drop_raw_node(node: Any) -> Any:
 
 
 _EMBED = re.compile(r"https?://(?:www\.)?(?:youtube(?:-nocookie)?\.com/embed/|youtu\.be/)[A-Za-z0-9_-]{11}")
+_TWEET_FRAME = re.compile(r"https?://platform\.twitter\.com/embed/[^\"'\s>]*?[?&]id=(\d+)")
+_VISIBLE_RAW = re.compile(r"^\s*<(iframe|img|video|audio|object|embed|svg|canvas|picture|table|form)\b",
+                          re.IGNORECASE)
+"""Raw HTML that shows something; other raw HTML (comments, scripts, a `<div>` tag
+around Markdown, whose text pandoc reads as blocks) shows nothing of its own."""
+
+
+def _embedded_url(raw: str) -> str | None:
+    """Give the page an `<iframe>` shows: a YouTube video or an X post, else None."""
+    if found := _EMBED.search(raw):
+        return found[0]
+    if found := _TWEET_FRAME.search(raw):
+        return f"https://x.com/i/status/{found[1]}"
+    return None
 
 
 def embeds_as_links(blocks: list[Block]) -> list[Block]:
-    """Give raw HTML video embeds (`<iframe src=".../embed/ID">`) as link paragraphs, which
-    survive the dropping of raw HTML and are then read as recordings."""
+    """Give raw HTML embeds (`<iframe src=".../embed/ID">`, an X post's frame) as link
+    paragraphs, which survive the dropping of raw HTML and are then read as recordings
+    and embeds."""
     shown: list[Block] = []
     for block in blocks:
-        found = _EMBED.search(block["c"][1]) if block["t"] == "RawBlock" else None
+        found = _embedded_url(block["c"][1]) if block["t"] == "RawBlock" else None
         if found:
-            label: list[Inline] = [{"t": "Str", "c": "Recording"}]
-            block = para([{"t": "Link", "c": [["", [], []], label, [found[0], ""]]}])
+            label: list[Inline] = [{"t": "Str", "c": found}]
+            block = para([{"t": "Link", "c": [["", ["uri"], []], label, [found, ""]]}])
         shown.append(block)
     return shown
+
+
+def dropped_raw(blocks: list[Block], lines: list[str], first: int) -> list[tuple[int, str]]:
+    """Give (line, what) for each raw HTML block that shows something and is not an embed:
+    cleaning drops it, so the report must name it."""
+    found = []
+    for block in blocks:
+        raw = block["c"][1] if block["t"] == "RawBlock" and block["c"][0] == "html" else ""
+        if not _VISIBLE_RAW.match(raw) or _embedded_url(raw):
+            continue
+        opening = raw.strip().split("\n", 1)[0]
+        number = next((n for n, line in enumerate(lines[first - 1:], start=first) if opening[:60] in line),
+                      first)
+        shown = opening if len(opening) <= 80 else opening[:77] + "..."
+        found.append((number, f"raw HTML {shown}"))
+    return found
 
 
 def clean(blocks: list[Block]) -> list[Block]:

@@ -1,9 +1,11 @@
 """Read one old post: its bytes, its front matter (YAML or TOML) and its body as pandoc blocks.
 
 Front matter is split off by comparing whole lines with the fence (`---` or `+++`), then
-parsed by the project's strict YAML loader or `tomllib`; the body goes to pandoc. HTML is
-read by pandoc's HTML reader, whose `<meta>` and `<title>` become front matter; raw HTML
-(scripts, comments, iframes) never reaches a source.
+parsed by the project's strict YAML loader or `tomllib`; Hugo shortcodes are read
+(`shortcodes`) and the body goes to pandoc. HTML is read by pandoc's HTML reader: the
+page's `<article>`, with front matter from its head (`html_meta`). Raw HTML (scripts,
+comments, iframes) never reaches a source; raw HTML that shows something is reported
+as not imported, and each block keeps the line it came from (`source_lines`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.importer.nodes import block_text, clean
+from pipeline.importer.html_meta import article_html, drop_byline, page_facts, page_head
+from pipeline.importer.nodes import block_text, clean, dropped_raw
 from pipeline.importer.plaintext import shape_plain_text
 from pipeline.importer.report import ImportFailed
+from pipeline.importer.shortcodes import read_shortcodes
+from pipeline.importer.source_lines import line_of_each
 from pipeline.load import display_path, parse_yaml
 from pipeline.pandoc import PandocError, run_pandoc
 from pipeline.plain_files import MAX_FILE_BYTES, NotAPlainFile, read_plain_file
@@ -47,6 +52,10 @@ class Post:
     front_guesses: dict[str, str] = field(default_factory=dict)
     """Front fields that were guessed from the text (plain text has no front matter)."""
     notes: list[str] = field(default_factory=list)
+    lines: dict[int, int] = field(default_factory=dict)
+    """The file's line number of each top-level block, by the block's `id()`."""
+    not_imported: list[tuple[int, str]] = field(default_factory=list)
+    """What the reader could not turn into blocks: (line, what it was)."""
 
 
 def fail(file: str, reason: str) -> ImportFailed:
@@ -158,6 +167,22 @@ def _meta_text(meta: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+def _read_markdown(post: Post, text: str) -> tuple[list[Block], int]:
+    """Give a Markdown or text post's blocks: front matter split off, shortcodes read."""
+    matter, body = split_front_matter(post.file, text)
+    first_line = text.count("\n", 0, len(text) - len(body)) + 1
+    post.front = matter if matter is not None else {}
+    if matter is None and post.format == "markdown":
+        post.notes.append("no front matter: title, date and slug come from the text and file name")
+    if post.format == "markdown":
+        body, found = read_shortcodes(body, first_line)
+        post.notes.extend(found.notes)
+        post.not_imported.extend(found.not_imported)
+    reader = MARKDOWN_READER if post.format == "markdown" else TEXT_READER
+    blocks, _ = pandoc_blocks(post.file, body, reader)
+    return blocks, first_line
+
+
 def read_post(path: Path) -> Post:
     """Read one input file into a `Post`, or raise `ImportFailed` saying why it cannot be."""
     file = display_path(path)
@@ -172,18 +197,21 @@ def read_post(path: Path) -> Post:
         raise fail(file, f"the file is {size / 1_000_000:.1f} MB, larger than {limit} MB; is it a post?")
     text = decode(file, raw)
     kind = input_format(path, text)
+    post = Post(path, file, kind, {}, [])
     if kind == "html":
-        blocks, meta = pandoc_blocks(file, text, HTML_READER)
-        post = Post(path, file, kind, _meta_text(meta), [])
+        _, meta = pandoc_blocks(file, page_head(text), HTML_READER)
+        blocks, _ = pandoc_blocks(file, article_html(text), HTML_READER)
+        post.front, first_line = {**_meta_text(meta), **page_facts(text)}, 1
     else:
-        matter, body = split_front_matter(file, text)
-        blocks, _ = pandoc_blocks(file, body, MARKDOWN_READER if kind == "markdown" else TEXT_READER)
-        post = Post(path, file, kind, matter if matter is not None else {}, [])
-        if matter is None and kind == "markdown":
-            post.notes.append("no front matter: title, date and slug come from the text and file name")
+        blocks, first_line = _read_markdown(post, text)
+    lines = text.split("\n")
+    post.not_imported.extend(dropped_raw(blocks, lines, first_line))
     post.blocks = clean(blocks)
     if not post.blocks:
         raise fail(file, "no text left to import (the file holds only markup, scripts or front matter)")
     if kind == "text":
         shape_plain_text(post)
+    if kind == "html":
+        drop_byline(post)
+    post.lines = line_of_each(post.blocks, lines, first_line)
     return post

@@ -73,13 +73,18 @@ class ImportResult:
     notes: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
     skipped: str | None = None
+    not_imported: tuple[str, ...] = ()
+    """What of the post is not in the draft ("line 12: raw HTML <table>"): the draft is
+    written, and the command fails so that someone adds it by hand."""
 
     @property
     def ok(self) -> bool:
-        """Say whether the input was imported (or skipped) into a draft that validates: a
-        draft with errors would stop every build, so it fails the command (warnings, such
-        as placeholders in a draft, do not)."""
-        return self.error is None and not any(problem.is_error for problem in self.problems)
+        """Say whether the input was imported whole (or skipped) into a draft that
+        validates: a draft with errors would stop every build and a part not imported
+        needs a human, so either fails the command (warnings, such as placeholders in a
+        draft, do not)."""
+        return (self.error is None and not self.not_imported
+                and not any(problem.is_error for problem in self.problems))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pipeline.importer.authors import read_site_authors
 from pipeline.importer.compose import compose
 from pipeline.importer.emit import people_text, source_text, write_markdown
 from pipeline.importer.finding import find_posts
+from pipeline.importer.ledger import account
 from pipeline.importer.mapping import Setting
 from pipeline.importer.people import Registry
 from pipeline.importer.reading import Post, read_post
@@ -154,6 +155,8 @@ def import_post(path: Path, content_dir: Path, *, slug: str | None = None, today
     if cover is not None and "cover" not in draft.recap:
         draft.put(("cover",), cover)
     target = _refuse_collisions(content_dir, post, draft, slug is not None)
+    proposed = {pid: entry.get("name", pid) for pid, entry in draft.proposed_people.items()}
+    account(post, draft, {**setting.registry.names, **proposed})
     try:
         write_markdown(draft)
     except PandocError as error:
@@ -165,8 +168,9 @@ def import_post(path: Path, content_dir: Path, *, slug: str | None = None, today
         people = (people_path, people_text(draft.proposed_people, display_path(target)))
     _write(target, text, people, post.file)
     copy_bundle_images(path, target)
+    not_imported = tuple(f"line {line}: {what}" for line, what in sorted(post.not_imported))
     return ImportResult(path, target, None, people[0] if people else None, draft.guesses(),
-                        tuple(draft.notes), _problems_of(content_dir, target))
+                        tuple(draft.notes), _problems_of(content_dir, target), not_imported=not_imported)
 
 
 def import_posts(paths: Sequence[Path], content_dir: Path, *, slug: str | None = None,

@@ -7,12 +7,13 @@ plain text are read from their prose, and what comes from prose is marked as a g
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.importer.nodes import Markdown, inline_text, is_para, links_in, only_links
-from pipeline.model import Recording
+from pipeline.model import Recording, start_in_url
 from pipeline.sanitize import Block, Inline
 
 TALK_LABELS = {"talk": "talk", "panel": "panel", "keynote": "keynote", "lightning talk": "lightning",
@@ -31,9 +32,28 @@ _LENGTH = re.compile(r"\((\d{1,2}(?::\d{2}){1,2})\)")
 
 
 def youtube_url(url: str) -> str | None:
-    """Give the short https://youtu.be/ID form of a YouTube link, else None."""
-    video = Recording(url).youtube_id
-    return f"https://youtu.be/{video}" if video else None
+    """Give the short https://youtu.be/ID form of a YouTube link (with its start time,
+    `?t=SECONDS`), else None."""
+    recording = Recording(url)
+    video = recording.youtube_id
+    if not video:
+        return None
+    start = start_in_url(url)
+    return f"https://youtu.be/{video}?t={start}" if start else f"https://youtu.be/{video}"
+
+
+_X_POST = re.compile(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(\w{1,30})/status(?:es)?/(\d{1,25})(?:[/?#]\S*)?$")
+
+
+def embeds_in(block: Block) -> list[dict[str, str]]:
+    """Give the X posts a paragraph of only links to them shows (an embed shortcode, an
+    iframe or a pasted link), as the schema's embeds; [] for any other paragraph."""
+    if not only_links(block):
+        return []
+    posts = [_X_POST.match(url) for _, url in links_in(block)]
+    if not all(posts):
+        return []
+    return [{"kind": "x", "url": f"https://x.com/{post[1]}/status/{post[2]}"} for post in posts if post]
 
 
 def duration_of(clock: str) -> str:
@@ -73,10 +93,15 @@ class SectionParts:
     people_text: str | None = None
     recording: dict[str, str] | None = None
     recording_guessed: bool = False
+    more_recordings: list[dict[str, str]] = field(default_factory=list)
+    embeds: list[dict[str, str]] = field(default_factory=list)
     links: list[dict[str, str]] = field(default_factory=list)
     takeaways_intro: str | None = None
     takeaways: list[Markdown] = field(default_factory=list)
     prose: list[Block] = field(default_factory=list)
+    body: list[Block] = field(default_factory=list)
+    """An agenda section's Markdown: the prose with the link lines and lists that a talk
+    takes apart kept where they stand (a section shows them as the post did)."""
 
     @property
     def prose_text(self) -> str:
@@ -116,7 +141,8 @@ def _people_line(block: Block) -> tuple[str, str] | None:
 
 
 def _links_line(block: Block) -> list[dict[str, str]] | None:
-    if not only_links(block):
+    """Give the links of a paragraph of only links (not an image link: it shows the image)."""
+    if not only_links(block) or '"Image"' in json.dumps(block):
         return None
     found = []
     for label, url in links_in(block):
@@ -136,8 +162,20 @@ def _split_lead_in(inlines: list[Inline]) -> tuple[list[Inline], str]:
     return inlines[: ends[-1] + 1], inline_text(rest)
 
 
-def _take_takeaways(parts: SectionParts, block: Block, following: Block | None) -> bool:
+def _is_label(block: Block) -> bool:
+    """Say whether a block is one the pipeline's posts write after a talk's text (a
+    recording, an embed, a links line, a people line)."""
+    return bool(recording_in(block) or embeds_in(block) or _people_line(block)
+                or _links_line(block) is not None)
+
+
+def _take_takeaways(parts: SectionParts, block: Block, following: Block | None, rest: list[Block]) -> bool:
+    """Take a sentence ending in a colon and the list after it as the takeaways, when
+    only labelled blocks follow them: taken from the middle of the text, they would be
+    shown after all of it, away from the sentences they belong to."""
     if not (is_para(block) and following is not None and following["t"] == "BulletList"):
+        return False
+    if not all(_is_label(later) for later in rest):
         return False
     text = inline_text(block["c"])
     if not text.endswith(":") or parts.takeaways:
@@ -147,6 +185,7 @@ def _take_takeaways(parts: SectionParts, block: Block, following: Block | None) 
         return False
     if before:
         parts.prose.append({"t": "Para", "c": before})
+    parts.body += [block, following]
     parts.takeaways_intro = lead
     parts.takeaways = [Markdown(item, one_line=True) for item in following["c"]]
     return True
@@ -158,10 +197,16 @@ def _take_labelled(parts: SectionParts, block: Block) -> bool:
         parts.meta_kind, parts.meta_track = meta
     elif parts.people_text is None and (people := _people_line(block)):
         parts.people_label, parts.people_text = people
-    elif parts.recording is None and (recording := recording_in(block)):
-        parts.recording = recording
+    elif recording := recording_in(block):
+        if parts.recording is None:
+            parts.recording = recording
+        else:
+            parts.more_recordings.append(recording)
+    elif embeds := embeds_in(block):
+        parts.embeds.extend(embeds)
     elif (links := _links_line(block)) is not None:
         parts.links.extend(links)
+        parts.body.append(block)
     else:
         return False
     return True
@@ -178,10 +223,11 @@ def take_apart(title: str, blocks: list[Block]) -> SectionParts:
         following = blocks[index + 1] if index + 1 < len(blocks) else None
         if _take_labelled(parts, block):
             continue
-        if _take_takeaways(parts, block, following):
+        if _take_takeaways(parts, block, following, blocks[index + 2:]):
             skip = True
             continue
         parts.prose.append(block)
+        parts.body.append(block)
     if parts.recording is None:
         video = next((u for _, url in links_in(parts.prose) if (u := youtube_url(url))), None)
         if video:

@@ -102,6 +102,15 @@ def _add_talk(draft: Draft, parts: SectionParts, registry: Registry, videos: Vid
     _recording(parts, videos, draft, (*path, "recording"))
     if parts.links:
         draft.put((*path, "links"), parts.links)
+    _more_videos(draft, parts, path)
+
+
+def _more_videos(draft: Draft, parts: SectionParts, path: tuple[Any, ...]) -> None:
+    """Set the section's second and later recordings and its embedded posts."""
+    if parts.more_recordings:
+        draft.put((*path, "recordings"), parts.more_recordings)
+    if parts.embeds:
+        draft.put((*path, "embeds"), parts.embeds[:20])
 
 
 def _add_agenda(draft: Draft, parts: SectionParts, kind: str, registry: Registry,
@@ -113,10 +122,11 @@ def _add_agenda(draft: Draft, parts: SectionParts, kind: str, registry: Registry
                 else "a heading without a recording or speakers: an agenda section")
     if parts.people_label in GUEST_LABELS:
         _people_field(draft, (*path, "guests"), speakers[0], registry, False)
-    body: Any = Markdown(parts.prose) if parts.prose else placeholder("what this part was about.")
+    body: Any = Markdown(parts.body) if parts.body else placeholder("what this part was about.")
     draft.put((*path, "body"), body)
     if parts.recording:
         draft.put((*path, "recording"), parts.recording)
+    _more_videos(draft, parts, path)
 
 
 def add_section(draft: Draft, parts: SectionParts, registry: Registry, videos: Videos) -> None:
