@@ -62,7 +62,10 @@ def _title(link_text: str, sentence_text: str) -> str:
     if found := _IMPERATIVE_TEXT.match(link_text.strip()):
         words = found["rest"]
     elif (ask := _ASKS.search(sentence_text)) and not _REMINDER.search(sentence_text):
-        words = re.split(r"[\u2014\u2013!.?]| - ", sentence_text[ask.start():].lstrip(",;:\u2014\u2013- "))[0]
+        asked = sentence_text[ask.start():].lstrip(",;:\u2014\u2013- ")
+        if link_text and (end := asked.find(link_text)) >= 0:  # "fill out our [survey](…) by Friday"
+            asked = asked[:end + len(link_text)]
+        words = re.split(r"[\u2014\u2013!.?]| - ", asked)[0]
         words = re.sub(r"^please\s+", "", words.strip(), flags=re.IGNORECASE)
     else:
         words = link_text
@@ -93,8 +96,10 @@ def action_in(block: Block, base_url: str | None) -> dict[str, Any] | None:
     if len(parts) > MAX_SENTENCES or mentions_next_meeting(text) or _NEXT_MEETING_LINK.search(targets[0][0]):
         return None
     asking = [part for part in parts if _asks(part)]
-    if not asking:
-        return None
+    lead = parts[0]
+    opens = _asks(lead) or any(True for _ in links_in(lead)) or inline_text(lead).endswith("?")
+    if not asking or not opens:
+        return None  # the paragraph opens with something else: only its end may be the ask
     link_text, url = targets[-1][0], absolute(targets[-1][1], base_url)
     if url is None:
         return None

@@ -145,13 +145,14 @@ def _first_sentences(text: str) -> str:
 
 def _described(person: Person, text: str) -> Person:
     """Give the person with the role and affiliation the text gives them ("Name, Role at Org,")."""
-    if person.affiliation or person.role:
+    if person.role:
         return person
     found = re.search(rf"{re.escape(person.name)}(,[^.;]{{1,120}}?[,.])", text)
     role_at = _ROLE_AT.match(found[1]) if found else None
     if role_at is None:
         return person
-    return Person(person.name, role_at["org"].strip(), role_at["role"].strip(), person.cue)
+    affiliation = person.affiliation or role_at["org"].strip()
+    return Person(person.name, affiliation, role_at["role"].strip(), person.cue)
 
 
 def section_guests(title: str, kind: str, first_paragraph: str) -> list[Person]:

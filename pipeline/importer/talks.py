@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.importer.actions import take_actions
+from pipeline.importer.actions import absolute, take_actions
 from pipeline.importer.facts import guess_talk_kind, guess_track, video_recording
 from pipeline.importer.mapping import Setting
 from pipeline.importer.nodes import Markdown, inline_text, is_para
@@ -25,7 +25,7 @@ from pipeline.importer.shape import section_kind as shape_kind
 from pipeline.model import Recording
 from pipeline.new import slugify
 from pipeline.placeholders import placeholder
-from pipeline.sanitize import Block
+from pipeline.sanitize import Block, Inline
 
 PLACEHOLDER_TALK = placeholder("what the talk said.")
 _DURATION = re.compile(r"^PT([0-9]+H([0-9]+M)?([0-9]+S)?|[0-9]+M([0-9]+S)?|[0-9]+S)$")
@@ -68,13 +68,27 @@ def _people_field(draft: Draft, path: tuple[Any, ...], speakers: list[Speaker], 
                                               "people file; once accepted, write the id here")
 
 
-def _recording(parts: SectionParts, videos: Videos, draft: Draft, path: tuple[Any, ...]) -> None:
-    """Set the recording, completed from the front matter's video list (matched by video id)."""
-    if not parts.recording:
-        return
-    draft.put(path, complete_recording(parts.recording, videos))
-    if parts.recording_guessed:
-        draft.comments[path] = "the first video link in the text"
+def _material(parts: SectionParts, videos: Videos, draft: Draft, path: tuple[Any, ...], *,
+              guessed_ok: bool = True) -> None:
+    """Set the part's recording (several: `recordings`, two videos in one section are both
+    kept) and its other links; each recording completed from the front matter's video list."""
+    recordings = [parts.recording] if parts.recording and (guessed_ok or not parts.recording_guessed) else []
+    links = []
+    for link in parts.links:
+        video = video_recording(link["url"])
+        if video is None:
+            links.append(link)
+        else:
+            recordings.append(video)
+    recordings = [complete_recording(recording, videos) for recording in recordings]
+    if len(recordings) == 1:
+        draft.put((*path, "recording"), recordings[0])
+        if parts.recording_guessed and recordings[0]["url"] == (parts.recording or {}).get("url"):
+            draft.comments[(*path, "recording")] = "the first video link in the text"
+    elif recordings:
+        draft.put((*path, "recordings"), recordings[:20])
+    if links:
+        draft.put((*path, "links"), links[:20])
 
 
 @dataclass(frozen=True)
@@ -120,9 +134,7 @@ def _add_talk(draft: Draft, parts: SectionParts, registry: Registry, videos: Vid
         draft.put((*path, key), value)
     if parts.takeaways:
         draft.comments[(*path, "takeaways")] = "the list after a sentence ending in a colon"
-    _recording(parts, videos, draft, (*path, "recording"))
-    if parts.links:
-        draft.put((*path, "links"), parts.links)
+    _material(parts, videos, draft, path)
 
 
 def person_ref(person: Person, setting: Setting, draft: Draft) -> tuple[Any, str | None]:
@@ -172,18 +184,32 @@ def _add_agenda(draft: Draft, parts: SectionParts, context: Context,
         prose, actions = parts.prose, []
     body: Any = Markdown(prose) if prose else placeholder("what this part was about.")
     draft.put((*path, "body"), body)
-    if parts.recording and not (parts.recording_guessed and context.recap_kind == "review"):
-        # a video linked in an article's prose is a reference, not the part's recording
-        draft.put((*path, "recording"), complete_recording(parts.recording, context.videos))
-        if parts.recording_guessed:
-            draft.comments[(*path, "recording")] = "the first video link in the text"
+    # a video linked in an article's prose is a reference, not the part's recording
+    _material(parts, context.videos, draft, path, guessed_ok=context.recap_kind != "review")
     if actions:
         draft.guess((*path, "calls_to_action"), actions, "paragraphs asking readers to act, with their link")
+
+
+def _absolute_links(parts: SectionParts, base_url: str | None) -> None:
+    """Make the part's links absolute (a post links its own site by path); a link that
+    cannot be goes back into the text as the paragraph it was."""
+    kept = []
+    for link in parts.links:
+        url = absolute(link["url"], base_url)
+        if url is not None:
+            kept.append({**link, "url": url})
+        else:
+            words = link.get("title") or link.get("kind") or link["url"]
+            label: list[Inline] = [{"t": "Str", "c": words}]
+            shown: Inline = {"t": "Link", "c": [["", [], []], label, [link["url"], ""]]}
+            parts.prose.append({"t": "Para", "c": [shown]})
+    parts.links = kept
 
 
 def add_section(draft: Draft, parts: SectionParts, context: Context) -> None:
     """Add a section to the draft's talks or agenda sections, whichever it looks like: a
     meeting's and a review's sections are never talks."""
+    _absolute_links(parts, context.setting.base_url)
     registry = context.setting.registry
     speakers = _speakers(parts, registry)
     if context.recap_kind == "conference" and _is_talk(parts, heading_kind(parts.title), *speakers):
