@@ -11,10 +11,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from pipeline.__main__ import main
 from pipeline.importer import PROPOSED_PEOPLE_DIR, ImportResult, import_post, import_posts
+from pipeline.importer.shape import recap_kind
 from pipeline.load import load_content
 from pipeline.validate import validate_sources
 
@@ -273,3 +275,21 @@ def test_a_workshop_recap_is_a_review_of_the_workshop_with_its_recording(empty_c
     assert data["event"] == {"kind": "workshop", "name": "Certificates without tears"}
     assert data["recording"] == {"url": "https://example.org/workshops/certificates"}
     assert [s["kind"] for s in data["sections"]] == ["theme", "theme"] and "talks" not in data
+
+
+@pytest.mark.parametrize(("title", "keywords", "headings", "speaker_lines", "kind"), [
+    ("May community meeting recap", [], ["Keynote: the one we watched together"], 3, "meeting"),
+    ("What we did in May", ["meetup"], ["Talk: a demo of the new CLI"], 0, "meeting"),
+    ("Service mesh 2022 recap: what surprised us", [], ["Surprise #1"], 0, "review"),
+    ("Our year in review", [], ["News"], 0, "review"),
+    ("Workshop recap: Certificates without tears", [], ["News", "Roadmap"], 0, "review"),
+    ("Linkerd at KubeCon EU 2019: benchmarks and more", ["community"], [], 0, "conference"),
+    ("Notes from Amsterdam", [], ["Panel: meshes in the wild"], 0, "conference"),
+    ("Notes from Amsterdam", [], ["Meshes in the wild"], 2, "conference"),
+    ("What happened in May", [], ["News", "Roadmap", "Q&A"], 0, "meeting"),
+    ("What happened in May", [], ["Community", "Events"], 0, "meeting"),
+])
+def test_the_recaps_kind_comes_from_what_the_post_says_of_itself(
+        title: str, keywords: list[str], headings: list[str], speaker_lines: int, kind: str) -> None:
+    found = recap_kind(title, keywords, headings, speaker_lines)
+    assert found.kind == kind and found.reason

@@ -38,7 +38,7 @@ from pipeline.importer.nodes import Markdown, inline_text, is_para, links_in
 from pipeline.importer.people import fold
 from pipeline.importer.reading import Post
 from pipeline.importer.report import Draft
-from pipeline.importer.sections import recording_in, take_apart
+from pipeline.importer.sections import SPEAKER_LABELS, recording_in, take_apart
 from pipeline.importer.shape import Kind, meeting_hosts, recap_kind
 from pipeline.importer.talks import (
     Context,
@@ -68,12 +68,20 @@ def _videos(post: Post) -> Videos:
     return found
 
 
+def _speakers_line(block: Block) -> bool:
+    """Say whether a paragraph is a "**Speakers:** …" line (the posts' own talk marker)."""
+    first = block["c"][0] if is_para(block) and block["c"] else None
+    label = inline_text(first["c"]).rstrip(": ").lower() if first and first["t"] == "Strong" else ""
+    return label in SPEAKER_LABELS
+
+
 def _kind(post: Post, blocks: list[Block], draft: Draft) -> Kind:
     """Set the recap's kind (and the workshop a workshop recap names) from the post's signals."""
     written = front_value(post, "keywords", "tags", "categories")
     keywords = [str(word) for word in written] if isinstance(written, list) else [str(written or "")]
     _, sections = split_sections(blocks)
-    found = recap_kind(draft.recap["title"], keywords, [title for title, _ in sections])
+    speaker_lines = sum(1 for _, body in sections for block in body if _speakers_line(block))
+    found = recap_kind(draft.recap["title"], keywords, [title for title, _ in sections], speaker_lines)
     draft.guess(("kind",), found.kind, found.reason)
     if found.workshop:
         draft.guess(("event",), {"name": found.workshop[:120], "kind": "workshop"},

@@ -20,6 +20,8 @@ _REVIEW = re.compile(r"\b(year in review|(19|20)\d\d (recap|in review|review)|re
                      r"|looking back at (19|20)\d\d)\b")
 _WORKSHOP = re.compile(r"^workshop recap\s*:\s*(?P<name>.+)$|\bworkshop recap\b", re.IGNORECASE)
 _TALK_HEADING = re.compile(r"^(panel|keynote|lightning talk|talk|fireside chat)\b", re.IGNORECASE)
+_AGENDA_WORDS = re.compile(r"\b(community|events?|announcements?)\b", re.IGNORECASE)
+"""Headings a meeting's agenda has that name no section kind of their own."""
 _AGENDA_KINDS = frozenset({"news", "roadmap", "qa", "conversation", "hero", "deep-dive", "spotlight", "demo"})
 
 HEADING_KINDS = (("q&a", "qa"), ("questions", "qa"), ("ask me anything", "qa"), ("roadmap", "roadmap"),
@@ -41,9 +43,9 @@ class Kind:
     workshop: str | None = None
 
 
-def recap_kind(title: str, keywords: list[str], headings: list[str]) -> Kind:
-    """Give the recap's kind from its title, keywords and headings; talks found in the text
-    never make a meeting a conference (a meeting has deep dives and demos too)."""
+def recap_kind(title: str, keywords: list[str], headings: list[str], speaker_lines: int = 0) -> Kind:
+    """Give the recap's kind from its title, keywords, headings and "Speakers:" lines; talks
+    found in the text never make a meeting a conference (a meeting has deep dives and demos too)."""
     named = fold(" ".join([title, *keywords]))
     if found := _WORKSHOP.search(" ".join(title.split())):
         name = (found["name"] or "").strip() or None
@@ -57,7 +59,10 @@ def recap_kind(title: str, keywords: list[str], headings: list[str]) -> Kind:
     talks = [title for title in headings if _TALK_HEADING.match(title)]
     if talks:
         return Kind("conference", f"headings name talks ({', '.join(repr(t) for t in talks[:3])})")
-    agenda = [title for title in headings if heading_kind(title) in _AGENDA_KINDS]
+    if speaker_lines:
+        return Kind("conference", f"{speaker_lines} \"Speakers:\" line(s) under the headings")
+    agenda = [title for title in headings
+              if heading_kind(title) in _AGENDA_KINDS or _AGENDA_WORDS.search(title)]
     if len(agenda) >= 2:
         return Kind("meeting", f"agenda headings ({', '.join(repr(t) for t in agenda[:3])})")
     return Kind("meeting", "no kind named in the title, keywords or headings: a meeting unless you know")
@@ -73,13 +78,13 @@ def heading_kind(title: str) -> str:
 def section_kind(title: str, first_paragraph: str, recap: str) -> tuple[str, str]:
     """Give a section's kind and why: its heading's words, a demo its text tells of, and in
     a review a theme."""
+    if recap == "review":  # an article's "Demo vs Production" is no demo
+        return "theme", "a part of a review: a theme"
     kind = heading_kind(title)
     if kind != "other":
         return kind, "from the heading"
     if recap == "meeting" and _DEMOED.search(first_paragraph):
         return "demo", "its first paragraph tells of a demo"
-    if recap == "review":
-        return "theme", "a part of a review: a theme"
     return "other", "a heading that names no agenda item"
 
 
@@ -126,7 +131,7 @@ def _people(names: str, cue: str, org: str | None = None, appos: str | None = No
     found = []
     role = affiliation = None
     if appos and (role_at := _ROLE_AT.match(appos)):
-        role, affiliation = role_at["role"].strip(), role_at["org"].strip()
+        role, affiliation = re.sub(r"^(?:and|also)\s+", "", role_at["role"].strip()), role_at["org"].strip()
     for name in _split_names(names):
         words = name.split()
         while words and fold(words[0]) in _NOT_PEOPLE:

@@ -182,6 +182,9 @@ def _add_agenda(draft: Draft, parts: SectionParts, context: Context,
     prose, actions = take_actions(parts.prose, context.setting.base_url)
     if not prose:  # the ask is all the section says: it stays its text
         prose, actions = parts.prose, []
+    if parts.takeaways:  # a list after a colon stays the section's text, lead-in and all
+        lead_in: Block = {"t": "Para", "c": [{"t": "Str", "c": parts.takeaways_intro or ""}]}
+        prose = [*prose, lead_in, {"t": "BulletList", "c": [item.blocks for item in parts.takeaways]}]
     body: Any = Markdown(prose) if prose else placeholder("what this part was about.")
     draft.put((*path, "body"), body)
     # a video linked in an article's prose is a reference, not the part's recording
