@@ -94,8 +94,11 @@ _NAMES = rf"{_NAME}(?:\s*(?:,|&|\band\b)\s*{_NAME})*"
 _HEADING_WITH = re.compile(
     rf"\bwith\s+(?:our\s+own\s+)?(?P<names>{_NAMES})(?:\s+from\s+(?P<org>[^:]+?))?\s*(?::|$)")
 _HEADING_NAMED = re.compile(rf":\s*(?P<names>{_NAME})(?:\s+and\s+the\s+.+)?$")
+_PAIR = rf"{_NAME}(?:\s*(?:&|\band\b)\s*{_NAME})?"
+"""One name or two ("Eli and Omri"): no commas, so that only an appositive takes one, and
+the search stays linear in the text."""
 _PRESENTER = re.compile(
-    rf"(?P<names>{_NAMES})(?P<appos>,[^.;]{{1,120}}?,)?"
+    rf"(?<![\w-])(?P<names>{_PAIR})(?P<appos>,[^.;,]{{1,120}}(?:,[^.;,]{{1,120}})?,)?"
     r"(?:\s+from\s+(?:the\s+)?(?P<org>[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,3})(?:\s+team)?)?"
     r",?\s+(?:shared|presented|demoed|demonstrated|talked|walked|explained|showed|joined|gave|told)\b")
 _GUEST = re.compile(rf"\bour (?:guest|guests|guest speaker|guest speakers)(?: [a-z ]{{0,30}}?)? "
@@ -144,6 +147,10 @@ def _people(names: str, cue: str, org: str | None = None, appos: str | None = No
     return found
 
 
+_LEAD_LIMIT = 1000
+"""Characters of a section's first paragraph searched for its guests: they are named early."""
+
+
 def _first_sentences(text: str) -> str:
     return " ".join(re.split(r"(?<=[.!?])\s+", text)[:3])
 
@@ -171,14 +178,14 @@ def _section_guests(title: str, kind: str, first_paragraph: str) -> list[Person]
     A hero announced or a name mentioned in passing is not a guest."""
     if kind in ("hero", "news"):
         return []
-    heading = " ".join(title.split())
+    heading = " ".join(title.split())[:200]
     if found := _HEADING_WITH.search(heading):
         return _people(found["names"], f"the heading {heading!r}", (found["org"] or "").strip() or None)
     if kind in ("spotlight", "conversation") and (found := _HEADING_NAMED.search(heading)):
         named = _people(found["names"], f"the heading {heading!r}")
         if named and len(named[0].name.split()) > 1:
             return named
-    lead = _first_sentences(first_paragraph)
+    lead = _first_sentences(first_paragraph[:_LEAD_LIMIT])
     for pattern in (_GUEST, _HEARD_FROM, _PRESENTER):
         if found := pattern.search(lead):
             groups = found.groupdict()
