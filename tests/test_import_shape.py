@@ -302,3 +302,11 @@ def test_reading_guests_stays_fast_on_a_long_run_of_capitalised_words() -> None:
     section_guests("Notes", "other", "Abc, " * 4000 + " shared")
     section_guests("Convo with " + "Abc, " * 4000, "conversation", "Abc, " * 4000)
     assert time.perf_counter() - started < 5
+
+
+def test_a_video_list_entry_that_is_no_url_is_passed_over(empty_content: Path, tmp_path: Path) -> None:
+    post = MEETING.replace("embedUrl: https://youtu.be/AbCdEfGhIj0", 'embedUrl: "http://[not-a-host/"')
+    data = _data(_import(empty_content, tmp_path, "meeting.md", post))
+    # without the list naming it after the post, one of two videos is not known to be the meeting's
+    assert _section(data, "Heroes")["recording"] == {"url": "https://youtu.be/AbCdEfGhIj0"}
+    assert "recording" not in data

@@ -48,7 +48,6 @@ from pipeline.importer.talks import (
     people_field,
     take_listed_talks,
 )
-from pipeline.model import Recording
 from pipeline.sanitize import Block
 
 _SPECIAL = {"next meeting": "next_meeting", "upcoming meeting": "next_meeting", "related posts": "related",
@@ -62,9 +61,9 @@ def _videos(post: Post) -> Videos:
     found = {}
     for entry in entries:
         url = entry.get("embedUrl") or entry.get("url") if isinstance(entry, dict) else None
-        video = Recording(str(url)).youtube_id if url else None
+        video = video_recording(str(url)) if url else None
         if video:
-            found[video] = entry
+            found[video["url"].rsplit("/", 1)[-1]] = entry
     return found
 
 
@@ -133,7 +132,7 @@ def _meeting_recording(post: Post, context: Context, draft: Draft) -> None:
     holding = [n for n, section in enumerate(sections) if isinstance(section.get("recording"), dict)]
     title = fold(draft.recap["title"]).strip()
     named = [n for n in holding if fold(str(context.videos.get(
-        Recording(sections[n]["recording"]["url"]).youtube_id or "", {}).get("title", ""))).strip() == title]
+        sections[n]["recording"]["url"].rsplit("/", 1)[-1], {}).get("title", ""))).strip() == title]
     promised = "recording" in fold(" ".join(inline_text(b["c"]) for b in post.blocks[:6] if is_para(b)))
     if named:
         index, reason = named[0], "the front matter's video list names this video after the post"

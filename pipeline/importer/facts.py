@@ -161,11 +161,13 @@ def first_sentences(text: str, limit: int) -> str:
 def video_recording(url: str) -> dict[str, str] | None:
     """Give a YouTube link as a recording: the short `https://youtu.be/ID` URL, and the
     `start` its `t=` (`?t=359`, `&t=1m2s`, `#t=20m01s`) gives; None for other links."""
-    recording = Recording(url)
-    if recording.youtube_id is None:
+    try:
+        video, start = Recording(url).youtube_id, start_in_url(url)
+    except ValueError:  # not a URL at all ("http://[…"): no video
         return None
-    found = {"url": f"https://youtu.be/{recording.youtube_id}"}
-    start = start_in_url(url)
+    if video is None:
+        return None
+    found = {"url": f"https://youtu.be/{video}"}
     if start:
         found["start"] = clock_text(start)
     return found

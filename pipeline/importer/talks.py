@@ -22,7 +22,6 @@ from pipeline.importer.report import Draft
 from pipeline.importer.sections import GUEST_LABELS, SectionParts, takeaway_fields
 from pipeline.importer.shape import Person, heading_kind, section_guests
 from pipeline.importer.shape import section_kind as shape_kind
-from pipeline.model import Recording
 from pipeline.new import slugify
 from pipeline.placeholders import placeholder
 from pipeline.sanitize import Block, Inline
@@ -38,7 +37,8 @@ Videos = dict[str, dict[str, Any]]
 def complete_recording(recording: dict[str, str], videos: Videos) -> dict[str, str]:
     """Give the recording with the duration and upload date of its front-matter video
     entry, matched by video id (titles differ from headings, ids do not)."""
-    video = videos.get(Recording(recording["url"]).youtube_id or "")
+    short = video_recording(recording["url"])
+    video = videos.get(short["url"].rsplit("/", 1)[-1]) if short else None
     if video is None:
         return recording
     found = dict(recording)
