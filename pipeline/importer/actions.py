@@ -44,6 +44,7 @@ def sentences(inlines: list[Inline]) -> list[list[Inline]]:
 
 
 def joined(parts: list[list[Inline]]) -> list[Inline]:
+    """Give sentences back as one run of inlines, a space between each."""
     out: list[Inline] = []
     for part in parts:
         out += ([{"t": "Space"}] if out else []) + part
