@@ -310,3 +310,17 @@ def test_a_video_list_entry_that_is_no_url_is_passed_over(empty_content: Path, t
     # without the list naming it after the post, one of two videos is not known to be the meeting's
     assert _section(data, "Heroes")["recording"] == {"url": "https://youtu.be/AbCdEfGhIj0"}
     assert "recording" not in data
+
+
+@pytest.mark.parametrize(("heading", "paragraph", "guests"), [
+    ("Q&A with the Maintainers", "The maintainers answered questions.", []),
+    ("Ask Me Anything with Linkerd Maintainers", "Everyone asked.", []),
+    ("Community convo with Eli & Omri", "They joined the meeting.", ["Eli", "Omri"]),
+    ("Deep dive with Dennis: shell completion", "Dennis talked about it.", ["Dennis"]),
+    ("Roadmap", "Of course we also heard from Oliver Gould with some updates.", ["Oliver Gould"]),
+    ("Linkerd, a year in review", "As Oliver Gould pointed out, releases matter.", []),
+    ("September Hero", "We announced our hero, Ujjwal Goyal, who shared tips.", []),
+])
+def test_a_sections_guests_need_a_cue_and_are_people(heading: str, paragraph: str, guests: list[str]) -> None:
+    kind = "hero" if "Hero" in heading else "other"
+    assert [person.name for person in section_guests(heading, kind, paragraph)] == guests

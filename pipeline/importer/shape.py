@@ -111,7 +111,11 @@ _ROLE_AT = re.compile(
 _NOT_PEOPLE = frozenset({"linkerd", "kubernetes", "the", "this", "that", "our", "we", "it", "last", "first",
                          "there", "here", "as", "in", "on", "at", "of", "and", "but", "so", "if", "when",
                          "after", "before", "during", "since", "while", "today", "finally", "also", "then",
-                         "both", "everyone", "everybody", "they", "he", "she", "you", "i", "a", "an"})
+                         "both", "everyone", "everybody", "they", "he", "she", "you", "i", "a", "an",
+                         "maintainers", "contributors", "adopters", "users", "guests", "speakers",
+                         "panelists", "folks", "friends", "members", "experts", "community", "team",
+                         "special"})
+"""Words that start or make up a run of capitalised words that is not a person's name."""
 
 
 @dataclass(frozen=True)
