@@ -324,3 +324,11 @@ def test_a_video_list_entry_that_is_no_url_is_passed_over(empty_content: Path, t
 def test_a_sections_guests_need_a_cue_and_are_people(heading: str, paragraph: str, guests: list[str]) -> None:
     kind = "hero" if "Hero" in heading else "other"
     assert [person.name for person in section_guests(heading, kind, paragraph)] == guests
+
+
+def test_a_next_meeting_section_without_a_date_stays_a_section(empty_content: Path, tmp_path: Path) -> None:
+    closing = MEETING[MEETING.index("That is all for March!"):]
+    post = MEETING.replace(closing, "## Next meeting\n\nWe will pick an April day and say so on the list.\n")
+    data = _data(_import(empty_content, tmp_path, "meeting.md", post))
+    assert "next_meeting" not in data
+    assert _section(data, "Next meeting")["body"].startswith("We will pick an April day")

@@ -145,8 +145,13 @@ def _meeting_recording(post: Post, context: Context, draft: Draft) -> None:
     draft.guess(("recording",), recording, f"{reason}: the meeting's recording, shown after the sections")
 
 
-def _body(post: Post, blocks: list[Block], context: Context, draft: Draft) -> list[tuple[Block, bool]]:
-    """Add intro, sections and closing; give the paragraphs that may announce the next meeting."""
+Announcing = tuple[list[tuple[Block, bool]], list[tuple[str, list[Block]]]]
+"""The paragraphs that may announce the next meeting (and whether a "Next meeting" section
+holds them), and those sections, kept as sections when they announce none."""
+
+
+def _body(post: Post, blocks: list[Block], context: Context, draft: Draft) -> Announcing:
+    """Add intro, sections and closing; give what may announce the next meeting."""
     intro, sections = split_sections(blocks)
     special = {name: body for name, body in sections if fold(name).strip() in _SPECIAL}
     sections = [(name, body) for name, body in sections if fold(name).strip() not in _SPECIAL]
@@ -169,11 +174,12 @@ def _body(post: Post, blocks: list[Block], context: Context, draft: Draft) -> li
     for name, body in special.items():
         if _SPECIAL[fold(name).strip()] == "related":
             _related(body, draft)
-    announced = [(b, True) for name, body in special.items() if _SPECIAL[fold(name).strip()] == "next_meeting"
-                 for b in body if is_para(b)]
+    next_sections = [(name, body) for name, body in special.items()
+                     if _SPECIAL[fold(name).strip()] == "next_meeting"]
+    announced = [(b, True) for _, body in next_sections for b in body if is_para(b)]
     last = draft.recap.get("sections", [{}])[-1].get("body")
     in_last = last.blocks if isinstance(last, Markdown) and context.recap_kind == "meeting" else []
-    return announced + [(b, False) for b in closing + in_last + intro if is_para(b)]
+    return announced + [(b, False) for b in closing + in_last + intro if is_para(b)], next_sections
 
 
 def _announcement_dropped(block: Block, day: date, registration: str | None) -> None:
@@ -259,9 +265,11 @@ def compose(post: Post, setting: Setting) -> Draft:
     context = Context(setting, _videos(post), kind.kind)
     if kind.kind == "meeting":
         _hosts(post, setting, draft)
-    announcing = _body(post, blocks, context, draft)
+    announcing, next_sections = _body(post, blocks, context, draft)
     set_summary(post, draft)
     _next_meeting(announcing, recap_day, draft)
+    for title, body in next_sections if "next_meeting" not in draft.recap else []:
+        add_section(draft, take_apart(title, body), context)  # no date in it: its text stays
     draft.put(("slug",), derive_slug(post, draft.recap["title"]))
     draft.notes.extend(post.notes)
     return draft
