@@ -8,9 +8,10 @@ People the text names who are not in `content/people.yaml` are written inline in
 source and proposed in `content/people-proposed/<date>-<slug>.yaml` for review; people.yaml
 itself is never changed. Pipeline: `finding` (the posts in the folders given) -> `reading`
 (bytes, front matter, pandoc AST) -> `plaintext` (structure for plain text) ->
-`compose`/`mapping`/`talks`/`authors` (fields) -> `urls` (the old URL kept, duplicates
-skipped) -> `ledger` (every block of the post kept or taken, else put back with a note)
--> `emit` (YAML text) -> `run` (collisions, writing, validation).
+`compose`/`mapping`/`talks`/`authors` (fields; `shape`: kind, section kinds, guests and
+hosts from the post's evidence; `actions`: calls to action) -> `urls` (the old URL kept,
+duplicates skipped) -> `ledger` (every block of the post kept or taken, else put back with
+a note) -> `emit` (YAML text) -> `run` (collisions, writing, validation).
 """
 
 from __future__ import annotations

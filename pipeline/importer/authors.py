@@ -96,6 +96,10 @@ def set_authors(post: Post, setting: Setting, draft: Draft) -> None:
         elif found := setting.registry.id_for(name):
             ids.append(found)
             guessed = True
+        elif found := setting.registry.id_for((setting.site_authors or {}).get(name, "")):
+            ids.append(found)  # the author file names someone people.yaml knows, without their key
+            draft.notes.append(f"author {name!r} is {found!r} in people.yaml: add site_author: {name} there")
+            guessed = True
         elif new_id := _site_author(name, setting, draft) or _named_person(name, setting, draft):
             proposed.append(f"{name!r} (proposed as {new_id})")
     ids = list(dict.fromkeys(ids))

@@ -29,6 +29,8 @@ KEY_ORDER = ("title", "kind", "track", "speakers", "guests", "summary", "body", 
              "parts", "start", "time_zone", "display_zones", "zone", "label", "registration_url")
 BLANK_BEFORE = frozenset({"series", "intro", "calls_to_action", "sections", "talks", "recording", "closing",
                           "next_meeting", "related"})
+BODY = frozenset({"intro", "calls_to_action", "sections", "talks", "recording", "recordings", "closing"})
+"""The keys whose order is the order the post shows them in (the draft keeps it)."""
 MARKDOWN_WRITER = ("markdown-smart", "--wrap=auto", "--columns=76")
 """Without `smart` the writer keeps curly quotes, apostrophes and dashes as the author typed them."""
 _MUST_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
@@ -103,6 +105,14 @@ def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> list[str]:
     return sorted(mapping, key=lambda key: order.index(key) if key in order else len(order))
 
 
+def _top_ordered(recap: dict[str, Any]) -> list[str]:
+    """Give the recap's keys in `TOP_ORDER`, the body's keys in the order the draft got
+    them (the order the post shows them in)."""
+    keys = _ordered(recap, TOP_ORDER)
+    body = iter([key for key in recap if key in BODY])
+    return [next(body) if key in BODY else key for key in keys]
+
+
 def _entry(key: str, value: Any, path: JsonPath, comments: dict[JsonPath, str], indent: int) -> list[str]:
     pad = " " * indent
     if isinstance(value, dict) and value:
@@ -142,7 +152,7 @@ def source_text(draft: Draft, imported_from: str | None = None) -> str:
     lines = [MODELINE]
     if imported_from is not None:
         lines.append(IMPORTED_FROM + " ".join(imported_from.split()))
-    for key in _ordered(draft.recap, TOP_ORDER):
+    for key in _top_ordered(draft.recap):
         if key in BLANK_BEFORE:
             lines.append("")
         lines += _comment(draft.comments, (key,), "")

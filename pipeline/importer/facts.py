@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from pipeline.model import Recording, clock_text, start_in_url
+
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december")
 _MONTH = (r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -69,10 +71,12 @@ def find_date(sentence: str, default_year: int | None = None) -> date | None:
 class MeetingGuess:
     """A next meeting read from a sentence such as "on June 24 at 9 a.m. PT / 12 p.m. ET"."""
 
-    start: datetime
-    time_zone: str
+    start: datetime | None
+    time_zone: str | None
     labels: tuple[str, ...]
     title: str | None
+    day: date | None = None
+    """The day alone, when the sentence gives no time."""
 
 
 def announcing_sentence(paragraph: str) -> str:
@@ -89,10 +93,12 @@ def find_next_meeting(sentence: str, recap_day: date) -> MeetingGuess | None:
     """Give the meeting a sentence announces; the year defaults to the recap's (or the next)."""
     day = find_date(sentence, recap_day.year)
     times = list(_TIME.finditer(sentence))
-    if day is None or not times:
+    if day is None:
         return None
     if day <= recap_day and str(day.year) not in sentence:  # "June 24" after a June 30 recap
         day = date(day.year + 1, day.month, min(day.day, 28) if day.month == 2 else day.day)
+    if not times:  # "on Thursday, January 27": the day, the time to be announced
+        return MeetingGuess(None, None, (), None, day)
     first = times[0]
     if not 1 <= int(first[1]) <= 12 or int(first[2] or 0) > 59:
         return None
@@ -150,3 +156,18 @@ def first_sentences(text: str, limit: int) -> str:
             break
         kept = candidate
     return kept or words[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def video_recording(url: str) -> dict[str, str] | None:
+    """Give a YouTube link as a recording: the short `https://youtu.be/ID` URL, and the
+    `start` its `t=` (`?t=359`, `&t=1m2s`, `#t=20m01s`) gives; None for other links."""
+    try:
+        video, start = Recording(url).youtube_id, start_in_url(url)
+    except ValueError:  # not a URL at all ("http://[…"): no video
+        return None
+    if video is None:
+        return None
+    found = {"url": f"https://youtu.be/{video}"}
+    if start:
+        found["start"] = clock_text(start)
+    return found

@@ -87,6 +87,8 @@ class _Shown:
         self.words: list[str] = []
         self.urls: set[str] = set()
         self._walk(draft.recap, people)
+        for sentence in draft.restated:
+            self.words += _words(sentence)
         self.grams = {tuple(self.words[n:n + size]) for size in (1, 2, 3)
                       for n in range(len(self.words) - size + 1)}
 

@@ -34,12 +34,14 @@ _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2}-|\d{4}-|\d{4}_)")
 @dataclass(frozen=True)
 class Setting:
     """What every import in a run shares: the people registry, the default author, today,
-    and the blog's author file (key -> name) when `--authors` gave one."""
+    the blog's author file (key -> name) when `--authors` gave one, and the site's base URL
+    (a call to action's link must be absolute; posts link their own site by its path)."""
 
     registry: Registry
     default_author: str
     today: date
     site_authors: dict[str, str] | None = None
+    base_url: str | None = None
 
 
 def front_value(post: Post, *keys: str) -> Any:
@@ -208,8 +210,9 @@ def _quote_actions(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def take_calls_to_action(blocks: list[Block], draft: Draft) -> list[Block]:
-    """Set calls to action from block quotes that open with a bold title and end in a link."""
+def take_calls_to_action(blocks: list[Block]) -> tuple[list[Block], list[dict[str, Any]]]:
+    """Give the blocks without the calls to action the pipeline writes (block quotes that
+    open with a bold title and end in a link), and those calls to action."""
     kept, actions = [], []
     for block in _quote_actions(blocks):
         inner = block["c"] if block["t"] == "BlockQuote" else []
@@ -222,6 +225,4 @@ def take_calls_to_action(blocks: list[Block], draft: Draft) -> list[Block]:
         body = [{"t": "Para", "c": first["c"][1:]}, *inner[1:]]
         body = [b for b in body if not (is_para(b) and [u for _, u in links_in(b)] == [urls[-1]])]
         actions.append({"title": title[:120], "text": Markdown(body), "url": urls[-1]})
-    if actions:
-        draft.put(("calls_to_action",), actions)
-    return kept
+    return kept, actions

@@ -25,7 +25,7 @@ _LEADING_NOISE = frozenset({
     "On", "Also", "Both", "Here", "There", "Then", "According", "Meanwhile", "Finally", "Thanks",
     "Congratulations", "Welcome", "Please"
 })
-_NOT_NAMES = frozenset({
+NOT_NAMES = frozenset({
     "Linkerd", "KubeCon", "CloudNativeCon", "Kubernetes", "Service", "Mesh", "Cloud", "Native", "Day",
     "University", "Foundation", "Inc", "Community", "Meeting", "Meetup", "Panel", "Keynote", "Talk",
     "Discussion", "Conference", "Summit", "Project", "Team", "Group", "Labs", "Technologies", "Corp",
@@ -34,8 +34,10 @@ _NOT_NAMES = frozenset({
     "Version", "Chaos", "Multi", "Cluster", "Observability", "Security", "Online", "Anchor", "Overview",
     "Experimentation", "Debugging", "Compliance", "Evangelist", "Engineer", "Developer", "Advocate",
     "Maintainer", "Director", "Manager", "Architect", "Professor", "Student", "Founder", "Officer",
-    "President", "Head", "Lead", "Senior", "Principal", "Staff", "CTO", "CEO", "CFO", "COO", "VP"
+    "President", "Head", "Lead", "Senior", "Principal", "Staff", "CTO", "CEO", "CFO", "COO", "VP",
+    "Ambassador", "Hero", "Heroes"
 })
+"""Words that make a run of capitalised words something other than a person's name."""
 _PAREN = re.compile(r"\s*\(([A-Z][^()]{0,58})\)")
 _FROM = re.compile(r"\s+(?:from|of)\s+(?:the\s+)?((?:[A-Z][\w.&\u2019'-]*)(?:\s+[A-Z][\w.&\u2019'-]*){0,4})")
 _ROLE_AT = re.compile(r",\s+([A-Za-z][A-Za-z -]{1,40}?)\s+at\s+((?:[A-Z][\w.&-]*)(?:\s+[A-Z][\w.&-]*){0,3})")
@@ -102,7 +104,7 @@ def _candidate(text: str, match: re.Match[str]) -> Speaker | None:
     if tokens and re.search(r"[\u2019']s$", tokens[-1][1]):
         tokens[-1] = (tokens[-1][0], tokens[-1][1][:-2])
     words = [word for _, word in tokens]
-    if len(words) < 2 or any(word in _NOT_NAMES for word in words):
+    if len(words) < 2 or any(word in NOT_NAMES for word in words):
         return None
     return Speaker(" ".join(words), start=tokens[0][0], end=tokens[-1][0] + len(words[-1]))
 
@@ -211,3 +213,41 @@ def source_refs(speakers: list[Speaker], registry: Registry,
             proposed[new_id] = entry
         refs.append((dict(entry), new_id))
     return refs
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Who a name in a post is: a person of people.yaml (`person_id`), an author of the
+    blog's author file (`site_author`, with their full name), or nobody known (both None).
+    `reason` says how a guess was made (a first name matched to one known person)."""
+
+    name: str
+    person_id: str | None = None
+    site_author: str | None = None
+    reason: str | None = None
+
+
+def _first_name_match(name: str, names: dict[str, str]) -> str | None:
+    """Give the key of the one entry whose first name is `name` (None when none or several)."""
+    matches = [key for key, full in names.items() if fold(full.split()[0]) == fold(name) and " " in full]
+    return matches[0] if len(matches) == 1 else None
+
+
+def resolve(name: str, registry: Registry, site_authors: dict[str, str] | None) -> Resolved:
+    """Give who `name` is: people.yaml by full name, then the author file by full name, then
+    a lone first name that only one known person has (a guess, with its reason)."""
+    if person_id := registry.id_for(name):
+        return Resolved(registry.names[person_id], person_id)
+    authors = site_authors or {}
+    key = next((k for k, full in authors.items() if fold(full) == fold(name)), None)
+    if key is not None:
+        return Resolved(authors[key], registry.site_authors.get(key), key)
+    if " " in name.strip():
+        return Resolved(name)
+    if person_id := _first_name_match(name, registry.names):
+        return Resolved(registry.names[person_id], person_id,
+                        reason=f"only the first name {name!r} is given; people.yaml has one {name}")
+    if key := _first_name_match(name, authors):
+        return Resolved(authors[key], registry.site_authors.get(key), key,
+                        reason=f"only the first name {name!r} is given; the author file has one {name}")
+    return Resolved(name)

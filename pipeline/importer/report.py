@@ -42,6 +42,9 @@ class Draft:
     comments: dict[JsonPath, str] = field(default_factory=dict)
     proposed_people: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    restated: list[str] = field(default_factory=list)
+    """Sentences of the post cut from the text because a structured field shows them in
+    other words (the next meeting's announcement): the ledger counts them as taken."""
 
     def guess(self, path: JsonPath, value: Any, reason: str) -> None:
         """Set a field that was guessed, with the reason the reviewer will read."""

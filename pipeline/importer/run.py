@@ -58,7 +58,9 @@ def load_setting(content_dir: Path, today: date, authors_file: Path | None = Non
         msg = f"{display_path(content_dir / 'site.yaml')}: no default_author, which imported recaps need"
         raise UsageError(msg)
     site_authors = read_site_authors(authors_file) if authors_file is not None else None
-    return Setting(Registry(names, keys), author, today, site_authors)
+    base_url = site.data.get("base_url") if site else None
+    return Setting(Registry(names, keys), author, today, site_authors,
+                   base_url if isinstance(base_url, str) else None)
 
 
 def _refuse_collisions(content_dir: Path, post: Post, draft: Draft, slug_given: bool) -> Path:

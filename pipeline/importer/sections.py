@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.importer.facts import video_recording
 from pipeline.importer.nodes import Markdown, inline_text, is_para, links_in, only_links
 from pipeline.model import Recording, start_in_url
 from pipeline.sanitize import Block, Inline
@@ -76,9 +77,9 @@ def recording_in(block: Block) -> dict[str, str] | None:
     if not only_links(block):
         return None
     for label, url in links_in(block):
-        if short := youtube_url(url):
+        if video := video_recording(url):
             length = _LENGTH.search(label)
-            return {"url": short, "duration": duration_of(length[1])} if length else {"url": short}
+            return {**video, "duration": duration_of(length[1])} if length else video
     return None
 
 
@@ -229,9 +230,9 @@ def take_apart(title: str, blocks: list[Block]) -> SectionParts:
         parts.prose.append(block)
         parts.body.append(block)
     if parts.recording is None:
-        video = next((u for _, url in links_in(parts.prose) if (u := youtube_url(url))), None)
+        video = next((found for _, url in links_in(parts.prose) if (found := video_recording(url))), None)
         if video:
-            parts.recording, parts.recording_guessed = {"url": video}, True
+            parts.recording, parts.recording_guessed = video, True
     return parts
 
 
