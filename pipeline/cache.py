@@ -13,30 +13,31 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline import pandoc
+from pipeline.convert import Converter
 
 _BATCH = 500
 """SQLite allows a limited number of parameters per statement."""
 
 
 class ConversionStore:
-    """Key -> text, in `<folder>/conversions.sqlite3`; `pending` holds what a read-only
-    store was given to save, for its owner to pass on."""
+    """Key -> text, in `<folder>/conversions.sqlite3`; a read-only store (a render
+    worker's) only loads. One thread at a time may use it (the preview's builds and page
+    views take turns), not necessarily the one that opened it."""
 
     def __init__(self, folder: Path, *, read_only: bool = False) -> None:
         self.path = folder / "conversions.sqlite3"
         self.read_only = read_only
-        self.pending: dict[str, str] = {}
         self._connection: sqlite3.Connection | None = None
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._connection is None:
             try:
                 if self.read_only:
-                    self._connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+                    self._connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                                       check_same_thread=False)
                 else:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
-                    self._connection = sqlite3.connect(self.path)
+                    self._connection = sqlite3.connect(self.path, check_same_thread=False)
                     self._connection.execute(
                         "CREATE TABLE IF NOT EXISTS conversions (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
                     )
@@ -62,11 +63,9 @@ class ConversionStore:
         return found
 
     def save(self, entries: Mapping[str, str]) -> None:
-        """Store `entries` (a read-only store keeps them in `pending`)."""
+        """Store `entries` (a read-only store cannot: it is a mistake to ask it)."""
+        assert not self.read_only, "only the store's owner saves into it"
         if not entries:
-            return
-        if self.read_only:
-            self.pending.update(entries)
             return
         connection = self._connect()
         if connection is None:
@@ -84,14 +83,14 @@ class ConversionStore:
 
 
 @contextmanager
-def conversions_kept(cache_dir: Path | None, jobs: int) -> Iterator[None]:
-    """Keep what pandoc reads meanwhile in the cache folder: validation reads every
-    Markdown field, and the build's workers load those readings instead of redoing them."""
+def stored_converter(cache_dir: Path | None, jobs: int) -> Iterator[Converter]:
+    """Give a converter that loads from the store in `cache_dir` (none: memory only) and,
+    at the end, saves what it converted there, whatever happened meanwhile."""
     store = ConversionStore(cache_dir) if cache_dir else None
-    pandoc.jobs, pandoc.store = jobs, store
+    converter = Converter(store, jobs=jobs)
     try:
-        yield
+        yield converter
     finally:
-        pandoc.store = None
         if store is not None:
+            store.save(converter.new_conversions())
             store.close()

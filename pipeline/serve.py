@@ -36,6 +36,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pipeline.build import BuildOptions, build, build_time, publishable_catalog
+from pipeline.cache import ConversionStore
+from pipeline.convert import Converter
 from pipeline.errors import PipelineError, UsageError
 from pipeline.load import ContentSources, load_content
 from pipeline.model import Problem, Recap
@@ -114,11 +116,24 @@ class Preview:
     server: ThreadingHTTPServer | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    """Held by a build, and while a post body is made: pandoc's conversion store is process-wide."""
+    """Held by a build, and while a post body is made: both use the converter."""
     changed: threading.Condition = field(default_factory=threading.Condition)
     """Guards what the pages show (quick to read while a build runs); notified after each build."""
     work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="recap-preview-")))
     threads: list[threading.Thread] = field(default_factory=list)
+    store: ConversionStore | None = field(init=False, default=None)
+    converter: Converter = field(init=False)
+    """Kept from one rebuild to the next: a rebuild finds in memory every conversion but
+    those of what changed."""
+
+    def __post_init__(self) -> None:
+        self.store = ConversionStore(self.options.cache_dir) if self.options.cache_dir else None
+        self.converter = Converter(self.store, jobs=self.options.jobs)
+
+    def _save_conversions(self) -> None:
+        """Store what the converter made (each save commits: nothing is left to do on stop)."""
+        if self.store is not None:
+            self.store.save(self.converter.new_conversions())
 
     @property
     def watched(self) -> tuple[Path, ...]:
@@ -164,9 +179,11 @@ class Preview:
     def _build_once(self) -> bool:
         now = build_time()
         try:
-            result = build(replace(self.options, now=now))
+            result = build(replace(self.options, now=now), self.converter)
         except PipelineError as error:
             return self._failed((), [str(error)])
+        finally:
+            self._save_conversions()
         self.builds += 1
         if not result.report.ok:
             TextReporter(sys.stderr).report(result.report)
@@ -221,7 +238,8 @@ class Preview:
         """Give the recap's post body as the last good build published it (made once per build)."""
         with self.lock:  # waits for a running build, which may replace what is shown
             if recap.id not in self.bodies and self.published is not None:
-                self.bodies[recap.id] = post_body(self.published, recap, self.options.cache_dir)
+                self.bodies[recap.id] = post_body(self.published, recap, self.converter)
+                self._save_conversions()
             return self.bodies.get(recap.id)
 
     def stream_events(self, handler: BaseHTTPRequestHandler) -> None:

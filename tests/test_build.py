@@ -136,9 +136,9 @@ def test_editing_one_recap_renders_only_the_feed_channels_that_show_it(content, 
     asked = []
     render = feeds.render
 
-    def spy(catalog, parts=None):
+    def spy(catalog, converter, parts=None):
         asked.append(parts)
-        return render(catalog, parts)
+        return render(catalog, converter, parts)
 
     monkeypatch.setattr(feeds, "render", spy)
     replace_in(content / "recaps" / "meeting.yaml", "Example Mesh", "Sample Mesh")
@@ -246,7 +246,7 @@ def test_a_failing_renderer_leaves_the_published_outputs_unchanged(content, tmp_
     replace_in(content / "recaps" / "single-talk.yaml", "Proxies Without Tears", "Changed")
     before = snapshot(out)
 
-    def broken(catalog, recaps):
+    def broken(catalog, recaps, converter):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(pdf, "render_recaps", broken)
@@ -274,10 +274,7 @@ def test_a_damaged_manifest_means_a_full_build(content, tmp_path):
     assert json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["version"] == MANIFEST_VERSION
 
 
-def test_the_process_pool_gives_the_same_bytes_as_one_process(tmp_path, monkeypatch):
-    from pipeline import pandoc
-    monkeypatch.setattr(pandoc, "_read_cache", {})
-    monkeypatch.setattr(pandoc, "_write_cache", {})
+def test_the_process_pool_gives_the_same_bytes_as_one_process(tmp_path):
     content = write_content(tmp_path / "content", 20, people_count=30)
     two = run(content, tmp_path / "two", jobs=2, formats=("markdown", "json"),
               cache_dir=tmp_path / "cache")

@@ -4,7 +4,7 @@ page, one record per person; and the schema.org JSON-LD next to them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,11 +13,12 @@ import pytest
 from conftest import CONTENT, FIXTURES, assemble_content
 from jsonschema import Draft7Validator
 
-from pipeline import pandoc
 from pipeline.cache import ConversionStore
+from pipeline.convert import Converter
 from pipeline.load import load_content
 from pipeline.model import Artifact
 from pipeline.normalize import Catalog, normalize
+from pipeline.pandoc import READER, encode_document, numbers_across_documents, run_pandoc
 from pipeline.render import json_export
 from pipeline.render.document import markdown_fields
 from pipeline.render.structured_data import json_ld
@@ -46,8 +47,8 @@ def seed() -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def seed_export(seed: Catalog) -> dict[str, Any]:
-    return documents(json_export.render(seed), seed)
+def seed_export(seed: Catalog, converter: Converter) -> dict[str, Any]:
+    return documents(json_export.render(seed, converter), seed)
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +58,8 @@ def fixtures(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def fixtures_artifacts(fixtures: Catalog) -> list[Artifact]:
-    return json_export.render(fixtures)
+def fixtures_artifacts(fixtures: Catalog, converter: Converter) -> list[Artifact]:
+    return json_export.render(fixtures, converter)
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +111,9 @@ def test_every_json_file_says_its_schema_version(fixtures_export: dict[str, Any]
 
 
 def test_rendering_twice_gives_the_same_bytes_in_the_same_order(fixtures: Catalog,
-                                                               fixtures_artifacts: list[Artifact]) -> None:
-    again = json_export.render(fixtures)
+                                                               fixtures_artifacts: list[Artifact],
+                                                               converter: Converter) -> None:
+    again = json_export.render(fixtures, converter)
     assert [(a.path, a.content) for a in again] == [(a.path, a.content) for a in fixtures_artifacts]
     for artifact in again:
         text = artifact.content.decode("utf-8")
@@ -177,10 +179,11 @@ def test_the_same_person_across_talks_is_one_record(seed_export: dict[str, Any])
     assert [r["slug"] for r in people["jason"]["authored"]] == ["linkerd-at-kubecon-eu"]
 
 
-def test_a_page_can_be_rebuilt_from_the_recap_json_alone(seed_export: dict[str, Any]) -> None:
+def test_a_page_can_be_rebuilt_from_the_recap_json_alone(seed_export: dict[str, Any],
+                                                         converter: Converter) -> None:
     recap = seed_export["json/recaps/2021-06-17-linkerd-at-kubecon-eu.json"]
     summaries = [talk["summary"] for talk in recap["talks"]]
-    expected = pandoc.markdown_to(summaries, "html", *json_export.HTML_OPTIONS)
+    expected = converter.markdown_to(summaries, "html", *json_export.HTML_OPTIONS)
     assert [talk["summary_html"] for talk in recap["talks"]] == expected
     assert all(talk["summary_html"].startswith("<p>") for talk in recap["talks"])
     assert "<strong>Linkerd Anchor program</strong>" in recap["calls_to_action"][0]["text_html"]
@@ -208,8 +211,8 @@ def test_the_recap_links_its_other_outputs(seed_export: dict[str, Any]) -> None:
     assert (urls["aliases"], urls["cover"], urls["images"]) == ([], None, [])
 
 
-def test_the_exports_are_written_where_their_urls_serve_them(seed: Catalog) -> None:
-    paths = [artifact.path.as_posix() for artifact in json_export.render(seed)]
+def test_the_exports_are_written_where_their_urls_serve_them(seed: Catalog, converter: Converter) -> None:
+    paths = [artifact.path.as_posix() for artifact in json_export.render(seed, converter)]
     assert paths == [
         "hugo/static/recaps/json/recaps/2021-06-17-linkerd-at-kubecon-eu.json",
         "hugo/static/recaps/json/ld/2021-06-17-linkerd-at-kubecon-eu.jsonld",
@@ -218,29 +221,23 @@ def test_the_exports_are_written_where_their_urls_serve_them(seed: Catalog) -> N
     ]
 
 
-def test_all_markdown_of_all_recaps_costs_a_pandoc_run_to_read_and_one_to_write(
-    fixtures: Catalog, monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_all_markdown_of_all_recaps_costs_a_pandoc_run_to_read_and_one_to_write(fixtures: Catalog) -> None:
     """However many recaps there are; only a field with footnotes or a highlighted code
     block is written on its own, since writers number those across a document."""
     runs: list[tuple[str, ...]] = []
-    real: Callable[..., str] = pandoc.run_pandoc
 
     def counting(source: str, *args: str) -> str:
-        if source:  # the empty run that asks pandoc for its AST version is not a conversion
-            runs.append(args)
-        return real(source, *args)
+        runs.append(args)
+        return run_pandoc(source, *args)
 
-    monkeypatch.setattr(pandoc, "run_pandoc", counting)
-    monkeypatch.setattr(pandoc, "_read_cache", {})
-    monkeypatch.setattr(pandoc, "_write_cache", {})
-    monkeypatch.setattr(pandoc, "jobs", 1)
-    json_export.render(fixtures)
-    fields = {f for recap in fixtures.recaps for f in markdown_fields(recap)}
-    documents = [pandoc.encode_document(pandoc._read_cache[field]) for field in fields]
-    alone = sum(1 for document in documents if pandoc._numbers_across_documents(document))
+    converter = Converter(jobs=1, run=counting)
+    json_export.render(fixtures, converter)
+    fields = list(dict.fromkeys(f for recap in fixtures.recaps for f in markdown_fields(recap)))
+    documents = [encode_document(blocks) for blocks in converter.read(fields)]  # read: no run more
+    alone = sum(1 for document in documents if numbers_across_documents(document))
+    assert alone
     assert [args[:4] for args in runs] == [
-        ("-f", pandoc.READER, "-t", "json"),
+        ("-f", READER, "-t", "json"),
         *[("-f", "json", "-t", "html")] * (1 + alone),
     ]
 
@@ -257,7 +254,8 @@ def test_inline_people_get_a_key_that_no_registry_id_can_take(fixtures_export: d
 
 
 def test_series_neighbours_are_the_published_parts(fixtures: Catalog,
-                                                   fixtures_export: dict[str, Any]) -> None:
+                                                   fixtures_export: dict[str, Any],
+                                                   converter: Converter) -> None:
     first = fixtures_export["json/recaps/2023-10-19-autumn-summit-recap-part-1.json"]["series"]
     second = fixtures_export["json/recaps/2023-10-26-autumn-summit-recap-part-2.json"]["series"]
     assert first["previous"] is None
@@ -266,7 +264,7 @@ def test_series_neighbours_are_the_published_parts(fixtures: Catalog,
     assert second["previous"]["part"] == 1 and second["next"] is None
     only_first = Catalog(fixtures.site, fixtures.people,
                          tuple(r for r in fixtures.recaps if r.slug != "autumn-summit-recap-part-2"))
-    alone = documents(json_export.render(only_first), only_first)[
+    alone = documents(json_export.render(only_first, converter), only_first)[
         "json/recaps/2023-10-19-autumn-summit-recap-part-1.json"]
     assert alone["series"]["next"] is None and len(alone["series"]["published_parts"]) == 1
 
@@ -329,12 +327,14 @@ def test_search_text_keeps_words_that_markup_splits() -> None:
 
 
 def test_talks_made_from_stored_lines_are_the_talks_made_afresh(fixtures: Catalog, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = json_export.talks_export(fixtures)
-    monkeypatch.setattr(pandoc, "store", ConversionStore(tmp_path))
-    first = {a.path.name: a.content for a in json_export.render_site(fixtures)}
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               converter: Converter) -> None:
+    expected = json_export.talks_export(fixtures, converter)
+    store = ConversionStore(tmp_path)
+    first_build = Converter(store)
+    first = {a.path.name: a.content for a in json_export.render_site(fixtures, first_build)}
     assert json.loads(first["talks.json"]) == expected
-    pandoc.forget()
+    store.save(first_build.new_conversions())
     monkeypatch.setattr(json_export, "recap_talks", None)  # a second build must not make any again
-    again = {a.path.name: a.content for a in json_export.render_site(fixtures)}
+    again = {a.path.name: a.content for a in json_export.render_site(fixtures, Converter(store))}
     assert again == first

@@ -4,14 +4,18 @@ A format gives `Artifact`s (a relative path and bytes) and never touches the dis
 is `pipeline.write`'s job. It has up to two parts, so that a rebuild can render only
 what is stale:
 
-* `per_recap(catalog, recaps)`: the outputs that belong to single recaps (a post, a
+* `per_recap(catalog, recaps, converter)`: the outputs that belong to single recaps (a post, a
   handout, a recap's JSON); given only the stale recaps, with the whole catalog for
   context such as series navigation;
-* `site_wide(catalog)`: the outputs over many recaps (feeds, indexes, meetings.ics).
+* `site_wide(catalog, converter)`: the outputs over many recaps (feeds, indexes,
+  meetings.ics).
+
+Both convert Markdown through the `pipeline.convert.Converter` they are given, so they
+keep no state of their own and a test renders in memory with `Converter()`.
 
 A format may split its site-wide outputs into *parts* that rebuild on their own: its
 `parts(catalog)` names each part and the recaps it shows, and `site_wide(catalog,
-parts=...)` renders only the named parts. Feeds do, one part per channel, so that an edit
+converter, parts=...)` renders only the named parts. Feeds do, one part per channel, so that an edit
 to one recap rewrites the channels that show it and not the other hundred.
 """
 
@@ -23,12 +27,13 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pipeline.convert import Converter
     from pipeline.model import Artifact, Recap
     from pipeline.normalize import Catalog
 
-PerRecap = Callable[["Catalog", Sequence["Recap"]], Sequence["Artifact"]]
+PerRecap = Callable[["Catalog", Sequence["Recap"], "Converter"], Sequence["Artifact"]]
 SiteWide = Callable[..., Sequence["Artifact"]]
-"""`(catalog)`, or `(catalog, parts=...)` for a format that has parts."""
+"""`(catalog, converter)`, or `(catalog, converter, parts=...)` for a format that has parts."""
 SiteParts = Callable[["Catalog"], dict[str, tuple[str, ...]]]
 """Part name -> the ids of the recaps the part shows, in order."""
 
@@ -65,11 +70,11 @@ class OutputFormat:
         parts: SiteParts | None = self._function(self.parts_name)
         return parts
 
-    def render(self, catalog: Catalog) -> list[Artifact]:
+    def render(self, catalog: Catalog, converter: Converter) -> list[Artifact]:
         """Give every output of the format for the whole catalog."""
         per_recap, site_wide = self.per_recap, self.site_wide
-        artifacts = list(per_recap(catalog, catalog.recaps)) if per_recap else []
-        return artifacts + (list(site_wide(catalog)) if site_wide else [])
+        artifacts = list(per_recap(catalog, catalog.recaps, converter)) if per_recap else []
+        return artifacts + (list(site_wide(catalog, converter)) if site_wide else [])
 
 
 FORMATS: dict[str, OutputFormat] = {

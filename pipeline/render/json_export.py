@@ -31,6 +31,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pipeline.convert import Converter, key
 from pipeline.images import EXTENSIONS, image_bytes
 from pipeline.manifest import code_fingerprint
 from pipeline.model import (
@@ -49,7 +50,6 @@ from pipeline.model import (
     clock_text,
 )
 from pipeline.normalize import Catalog
-from pipeline.pandoc import markdown_to, recall_or_make, stored_key
 from pipeline.render.document import (
     LINK_KINDS,
     TALK_KINDS,
@@ -141,10 +141,10 @@ def html_text(html: str) -> str:
     return " ".join(unescape(_TAG.sub("", html)).split())
 
 
-def html_of(fields: Iterable[str]) -> dict[str, str]:
-    """Convert Markdown fields to HTML, in one batched (and cached) pandoc call."""
+def html_of(fields: Iterable[str], converter: Converter) -> dict[str, str]:
+    """Convert Markdown fields to HTML, in one batched (and remembered) pandoc call."""
     unique = list(dict.fromkeys(fields))
-    return dict(zip(unique, markdown_to(unique, "html", *HTML_OPTIONS), strict=True)) if unique else {}
+    return dict(zip(unique, converter.markdown_to(unique, "html", *HTML_OPTIONS), strict=True))
 
 
 def with_image_urls(html: Html, recap: Recap, site: Site) -> Html:
@@ -477,38 +477,38 @@ def talk_fields(recaps: Iterable[Recap]) -> Iterator[str]:
             yield from takeaway_texts(talk.takeaways)
 
 
-def talks_export(catalog: Catalog) -> Record:
+def talks_export(catalog: Catalog, converter: Converter) -> Record:
     """Give every talk of every published recap, newest recap first, in reading order."""
-    html = html_of(talk_fields(catalog.recaps))
+    html = html_of(talk_fields(catalog.recaps), converter)
     site = catalog.site
     return {"schema_version": SCHEMA_VERSION,
             "talks": [talk for recap in catalog.recaps
                       for talk in recap_talks(recap, site, with_image_urls(html, recap, site))]}
 
 
-def talk_lines(catalog: Catalog) -> list[str]:
+def talk_lines(catalog: Catalog, converter: Converter) -> list[str]:
     """Give talks.json's entries, encoded, one per line: the same as `talks_export`, but
-    each recap's lines are stored under a digest of the recap, the site and the code, so
+    each recap's lines are remembered under a digest of the recap, the site and the code, so
     that after one edit one recap's talks are made again, not 11,000."""
     site = catalog.site
-    keys = {recap.id: stored_key("talks.json lines", code_fingerprint(), repr((recap, site)))
+    keys = {recap.id: key("talks.json lines", code_fingerprint(), repr((recap, site)))
             for recap in catalog.recaps}
     by_id = {recap.id: recap for recap in catalog.recaps}
 
     def encode_talks(recap_ids: list[str]) -> dict[str, str]:
         missing = [by_id[recap_id] for recap_id in recap_ids]
-        html = html_of(talk_fields(missing))
+        html = html_of(talk_fields(missing), converter)
         return {recap.id: "\n".join(map(_ONE_LINE.encode,
                                          recap_talks(recap, site, with_image_urls(html, recap, site))))
                 for recap in missing}
 
-    lines = recall_or_make(keys, encode_talks)
+    lines = converter.memo(keys, encode_talks)
     return [line for recap in catalog.recaps for line in lines[recap.id].split("\n") if line]
 
 
-def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+def render_recaps(catalog: Catalog, recaps: Sequence[Recap], converter: Converter) -> list[Artifact]:
     """Give the export and the JSON-LD of each of `recaps`."""
-    html = html_of(field for recap in recaps for field in markdown_fields(recap))
+    html = html_of((field for recap in recaps for field in markdown_fields(recap)), converter)
     routes = Routes(catalog.site)
     artifacts = []
     for recap in recaps:
@@ -518,7 +518,7 @@ def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     return artifacts
 
 
-def render_site(catalog: Catalog) -> list[Artifact]:
+def render_site(catalog: Catalog, converter: Converter) -> list[Artifact]:
     """Give the exports that span every recap: the index, people and talks."""
     talks = {"schema_version": SCHEMA_VERSION, "talks": []}
     routes = Routes(catalog.site)
@@ -530,10 +530,10 @@ def render_site(catalog: Catalog) -> list[Artifact]:
         artifact(routes.file(JSON_PEOPLE), people),
         *(Artifact(routes.file(avatar_file(person)), image_bytes(person.avatar), FORMAT)
           for person in sorted(avatars, key=lambda p: str(p.id)) if person.avatar),
-        artifact(routes.file(JSON_TALKS), talks, encoded={"talks": talk_lines(catalog)}),
+        artifact(routes.file(JSON_TALKS), talks, encoded={"talks": talk_lines(catalog, converter)}),
     ]
 
 
-def render(catalog: Catalog) -> list[Artifact]:
+def render(catalog: Catalog, converter: Converter) -> list[Artifact]:
     """Give every JSON export of the catalog's (published) recaps."""
-    return render_recaps(catalog, catalog.recaps) + render_site(catalog)
+    return render_recaps(catalog, catalog.recaps, converter) + render_site(catalog, converter)
