@@ -73,6 +73,10 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)
     current: bool = False
     """The last build's outputs were still current: nothing was rendered or written."""
+    sources: ContentSources | None = None
+    catalog: Catalog | None = None
+    """What a build that published loaded and normalized (drafts and scheduled recaps too),
+    for a caller that goes on to show them (the preview), so it need not read them again."""
 
 
 def build_time(environ: dict[str, str] | None = None) -> datetime:
@@ -309,4 +313,5 @@ def _build(options: BuildOptions, formats: tuple[str, ...], converter: Converter
         remember_seen(options.cache_dir, published.manifest, options.out_dir)
     seconds["publish"] = ticker.seconds
     counts = count_outputs(formats, old, manifest, published)
-    return BuildResult(report, formats, len(catalog.recaps), published, published.removed, counts, seconds)
+    return BuildResult(report, formats, len(catalog.recaps), published, published.removed, counts, seconds,
+                       sources=sources, catalog=everything)

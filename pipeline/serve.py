@@ -35,7 +35,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pipeline.build import BuildOptions, build, build_time, publishable_catalog
+from pipeline.build import BuildOptions, BuildResult, build, build_time, publishable_catalog
 from pipeline.cache import ConversionStore
 from pipeline.convert import Converter
 from pipeline.errors import PipelineError, UsageError
@@ -191,7 +191,7 @@ class Preview:
         if result.report.warnings:
             TextReporter(sys.stderr).report(result.report)
         try:
-            snapshot, published = self._take_snapshot(now)
+            snapshot, published = self._take_snapshot(now, result)
         except (HugoError, PipelineError) as error:
             return self._failed((), [f"hugo: {error}" if isinstance(error, HugoError) else str(error)])
         with self.changed:
@@ -199,10 +199,12 @@ class Preview:
             self.problems, self.failures = (), ()
         return True
 
-    def _take_snapshot(self, now: datetime) -> tuple[Snapshot, Catalog]:
-        """Give what the pages show after a good build, and the catalog it published."""
-        sources = load_content(self.options.content_dir)
-        everything = normalize(sources)
+    def _take_snapshot(self, now: datetime, result: BuildResult) -> tuple[Snapshot, Catalog]:
+        """Give what the pages show after a good build, and the catalog it published (the
+        build's own when it read the sources; else, after a build that found nothing
+        to do, the sources read again)."""
+        sources = result.sources or load_content(self.options.content_dir)
+        everything = result.catalog or normalize(sources)
         published = publishable_catalog(everything, replace(self.options, now=now))
         site_pages: dict[Path, str] = {}
         folder = self.hugo_site or configured_site(sources, self.options.content_dir)
