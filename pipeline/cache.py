@@ -1,9 +1,16 @@
-"""A conversion cache on disk, so that an unchanged Markdown field is never converted twice.
+"""The conversion store: one SQLite file on disk, so that an unchanged Markdown field is
+never converted twice, in this build or the next.
 
-Pandoc is the build's main cost (~20 ms per recap per format). The cache is one SQLite
-file keyed by content hashes. Worker processes open it read-only and hand their new
-entries back with their results; only the parent process writes, once per build, so
-there is never a writer racing another.
+Pandoc is the build's main cost (~20 ms per recap per format). The store maps content
+hashes (`pipeline.convert.key`) to what a `Converter` made: readings, written texts and
+memos. Worker processes open it read-only and hand their new entries back with their
+results; only the parent process writes, so there is never a writer racing another.
+
+What it saves, measured on 100 synthetic recaps (`python -m pipeline build`, 2 cores,
+three runs, sums of the stage times): Markdown + feeds + JSON 4.7-4.9 s with an empty
+store, 1.9-2.1 s with `--force` over a full one (validation 1.2 s -> 0.03 s, rendering
+3.1-3.4 s -> 1.7-1.8 s); every format 9.0-11.2 s -> 5.7-6.6 s, where typst's layout,
+which no store holds, is most of what is left.
 """
 
 from __future__ import annotations

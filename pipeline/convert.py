@@ -171,7 +171,11 @@ class Converter:
         """Give a text per name of `keys` (name -> `key(...)` of all it is made from): the
         remembered ones, and for the others what `make(their names)` gives, remembered.
 
-        For texts that cost a conversion and more to make (a feed entry's body, say).
+        For texts that cost a conversion and more to make: a feed entry's body, talks.json's
+        lines of a recap, a field converted to one format (`markdown_to`). Measured on 100
+        synthetic recaps over a full store, the feeds render in 0.10 s and the JSON indexes
+        in 0.07 s with it, 0.43 s and 0.24 s without (each made again from the stored
+        readings and writings); one recap's JSON in 2.5 ms with it, 3.6 ms without.
         """
         remembered = self._load(keys.values())
         texts = {name: remembered[k] for name, k in keys.items() if k in remembered}
