@@ -2,9 +2,9 @@
 
 The pool starts its workers with `spawn`: a pool forked after typst had been used
 deadlocked. Each worker receives the catalog once (as an initializer argument), keeps one
-typst compiler and one `Converter`, which runs pandoc one process at a time, since the pool already fills the
-cores. Workers read the conversion cache but never write it: they hand new conversions
-back with their artifacts and the parent stores them.
+typst compiler and one `Converter`, which runs pandoc one process at a time, since the
+pool already fills the cores. Workers read the conversion store but never write it: they
+hand new conversions back with their artifacts and the parent stores them.
 """
 
 from __future__ import annotations
