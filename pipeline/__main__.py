@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.build import BuildOptions, build, build_time
-from pipeline.cache import conversions_kept
+from pipeline.cache import stored_converter
 from pipeline.errors import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, PipelineError, UsageError
 from pipeline.load import display_path, load_content
 from pipeline.new import create_recap
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 def _validate(args: argparse.Namespace) -> int:
     # Validation reads every Markdown field with pandoc; the cache makes that a lookup for
     # fields read before (by an earlier validate or build).
-    with conversions_kept(None if args.no_cache else args.cache, os.cpu_count() or 1):
-        report = validate_sources(load_content(args.content))
+    with stored_converter(None if args.no_cache else args.cache, os.cpu_count() or 1) as converter:
+        report = validate_sources(load_content(args.content), converter)
     reporter_for(args.format).report(report)
     return EXIT_OK if report.ok else EXIT_CONTENT
 

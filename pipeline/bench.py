@@ -233,7 +233,7 @@ def pieces(root: Path, recaps: int, jobs: int) -> dict[str, float]:
     passes over every recap (read, then each writer the formats need, `jobs` processes at
     once) and typst laying out every handout (`jobs` compilers at once, estimated from
     one). Their sum is the floor of a cold build made of these tools."""
-    from pipeline import pandoc
+    from pipeline.convert import Converter
     from pipeline.load import load_content
     from pipeline.normalize import normalize
     from pipeline.render import markdown, pdf
@@ -242,7 +242,7 @@ def pieces(root: Path, recaps: int, jobs: int) -> dict[str, float]:
 
     catalog = normalize(load_content(write_content(root / "content", recaps)))
     fields = list(dict.fromkeys(f for recap in catalog.recaps for f in markdown_fields(recap)))
-    pandoc.jobs, pandoc.store = jobs, None
+    converter = Converter(jobs=jobs)
     seconds: dict[str, float] = {}
 
     def timed(name: str, work: Any) -> Any:
@@ -251,13 +251,13 @@ def pieces(root: Path, recaps: int, jobs: int) -> dict[str, float]:
         seconds[name] = round(time.perf_counter() - started, 2)
         return result
 
-    parsed = timed("pandoc read (every field)", lambda: pandoc.read_markdown(fields))
-    documents = prepare(catalog.recaps, catalog.site)
+    parsed = timed("pandoc read (every field)", lambda: converter.read(fields))
+    documents = prepare(catalog.recaps, catalog.site, converter)
     posts = markdown.post_bodies(documents, markdown.FLAVOR_TABLE[catalog.site.markdown_flavor], catalog.site)
     options = markdown.writer_options(catalog.site)
-    timed("pandoc gfm (posts)", lambda: pandoc.write_encoded(posts, markdown.WRITER, *options))
-    timed("pandoc html (fields, json)", lambda: pandoc.write_documents(parsed, "html", *HTML_OPTIONS))
-    typst_fields = timed("pandoc typst (fields, pdf)", lambda: pandoc.write_documents(parsed, "typst"))
+    timed("pandoc gfm (posts)", lambda: converter.write_encoded(posts, markdown.WRITER, *options))
+    timed("pandoc html (fields, json)", lambda: converter.write(parsed, "html", *HTML_OPTIONS))
+    typst_fields = timed("pandoc typst (fields, pdf)", lambda: converter.write(parsed, "typst"))
     markup = dict(zip(fields, typst_fields, strict=True))
     sample = catalog.recaps[: min(len(catalog.recaps), 50)]
     payloads = [(recap, pdf.template_data(recap, catalog.site, markup)) for recap in sample]

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from pipeline.cache import conversions_kept
+from pipeline.cache import stored_converter
+from pipeline.convert import Converter
 from pipeline.errors import UsageError
 from pipeline.load import ContentSources, load_content
 from pipeline.manifest import (
@@ -72,6 +73,10 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)
     current: bool = False
     """The last build's outputs were still current: nothing was rendered or written."""
+    sources: ContentSources | None = None
+    catalog: Catalog | None = None
+    """What a build that published loaded and normalized (drafts and scheduled recaps too),
+    for a caller that goes on to show them (the preview), so it need not read them again."""
 
 
 def build_time(environ: dict[str, str] | None = None) -> datetime:
@@ -243,15 +248,22 @@ def count_outputs(formats: Sequence[str], old: Manifest, manifest: Manifest,
     return counts
 
 
-def build(options: BuildOptions) -> BuildResult:
+def build(options: BuildOptions, converter: Converter | None = None) -> BuildResult:
     """Run every stage; give the validation report and, when clean, what was published.
-    One build at a time per output folder: a second waits for the first (`output_lock`)."""
+    One build at a time per output folder: a second waits for the first (`output_lock`).
+
+    One converter serves validation and rendering, since the renderers need what validation
+    read: by default one keeping its conversions in `options.cache_dir`; a long-lived
+    caller (the preview) passes its own and saves its new conversions itself."""
     formats = _check_options(options)
     with output_lock(options.out_dir):
-        return _build(options, formats)
+        if converter is not None:
+            return _build(options, formats, converter)
+        with stored_converter(options.cache_dir, options.jobs) as made:
+            return _build(options, formats, made)
 
 
-def _build(options: BuildOptions, formats: tuple[str, ...]) -> BuildResult:
+def _build(options: BuildOptions, formats: tuple[str, ...], converter: Converter) -> BuildResult:
     progress = options.progress
     seconds: dict[str, float] = {}
     with progress.stage("load") as ticker:
@@ -269,8 +281,8 @@ def _build(options: BuildOptions, formats: tuple[str, ...]) -> BuildResult:
         counts = count_outputs(formats, old, old, PublishResult((), ()))
         report = ValidationReport((), old.stamp.files)
         return BuildResult(report, formats, old.stamp.recaps, counts=counts, seconds=seconds, current=True)
-    with progress.stage("validate") as ticker, conversions_kept(options.cache_dir, options.jobs):
-        report = validate_sources(sources)
+    with progress.stage("validate") as ticker:
+        report = validate_sources(sources, converter)
         remember(options.cache_dir, sources, report, known)
     seconds["validate"] = ticker.seconds
     if not report.ok:
@@ -282,8 +294,7 @@ def _build(options: BuildOptions, formats: tuple[str, ...]) -> BuildResult:
         plan = plan_build(catalog, sources, formats, old, options, seen)
     seconds["normalize"] = ticker.seconds
     with progress.stage("render", total=len(plan.tasks)) as ticker:
-        artifacts = run_tasks(plan.tasks, catalog, jobs=options.jobs, cache_dir=options.cache_dir,
-                              on_done=lambda task: ticker.advance())
+        artifacts = run_tasks(plan.tasks, catalog, converter, on_done=lambda task: ticker.advance())
     seconds["render"] = ticker.seconds
     oversized = oversized_recaps(catalog, artifacts)
     if oversized:
@@ -297,4 +308,5 @@ def _build(options: BuildOptions, formats: tuple[str, ...]) -> BuildResult:
         remember_seen(options.cache_dir, published.manifest, options.out_dir)
     seconds["publish"] = ticker.seconds
     counts = count_outputs(formats, old, manifest, published)
-    return BuildResult(report, formats, len(catalog.recaps), published, published.removed, counts, seconds)
+    return BuildResult(report, formats, len(catalog.recaps), published, published.removed, counts, seconds,
+                       sources=sources, catalog=everything)

@@ -3,8 +3,8 @@
 Some Markdown is only found wanting when pandoc reads it: text that would take pandoc
 longer or more memory than its limits (`pipeline.pandoc.run_limits`), or that nests
 deeper than any output can lay out (`pipeline.sanitize.MAX_NESTING`). Validation reads
-every field, through the same cache the build reads from, and reports such a field at
-its line; the build then finds every field already read.
+every field, through the converter the build then renders with, and reports such a field
+at its line; the build then finds every field already read.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from pipeline.convert import Converter
 from pipeline.model import JsonPath, Problem, SourceDoc
-from pipeline.pandoc import refused_markdown
 from pipeline.sanitize import MAX_NESTING
 
 _QUOTE_PREFIX = re.compile(r"^(?:[ \t]*>)+", re.MULTILINE)
@@ -144,7 +144,7 @@ def quote_depth(text: str) -> int:
     return max((match.group().count(">") for match in _QUOTE_PREFIX.finditer(text)), default=0)
 
 
-def markdown_problems(recaps: Sequence[SourceDoc]) -> list[Problem]:
+def markdown_problems(recaps: Sequence[SourceDoc], converter: Converter) -> list[Problem]:
     """Give a located problem for every Markdown field pandoc cannot read within the limits."""
     fields = [(doc, path, text) for doc in recaps for path, text in markdown_fields(doc.data)]
     problems = []
@@ -155,7 +155,7 @@ def markdown_problems(recaps: Sequence[SourceDoc]) -> list[Problem]:
             problems.append(_problem(doc, path, reason))
         else:
             readable.append((doc, path, text))
-    refused = refused_markdown([text for _, _, text in readable])
+    refused = converter.refused([text for _, _, text in readable])
     for doc, path, text in readable:
         if text in refused:
             problems.append(_problem(doc, path, refused[text]))

@@ -10,31 +10,27 @@ Recap text comes from many contributors, so reading is strict: raw HTML, raw TeX
 `{=format}` blocks are off (they become literal text), and the AST is then sanitized:
 attributes (`typst:` ones included) are dropped, links keep only web and mail URLs, and
 images only web URLs.
+
+Nothing here remembers a conversion: `pipeline.convert.Converter` does.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 import subprocess
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from pipeline.errors import PipelineError
 from pipeline.sanitize import MAX_NESTING, Block, nesting_depth, sanitize_blocks
-from pipeline.sanitize import __file__ as sanitize_file
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
-jobs = os.cpu_count() or 1
-"""How many pandoc processes one conversion may run at once."""
 MIN_CHUNK = 8
 """Documents per process below which starting another process costs more than it saves."""
 
@@ -73,7 +69,7 @@ class PandocLimitError(PandocError):
 
 
 class UnreadableMarkdown(PandocError):
-    """Raised by `read_markdown` for a fragment that pandoc cannot read within the limits,
+    """Raised by `Converter.read` for a fragment that pandoc cannot read within the limits,
     alone; `fragment` and `reason` let validation locate and explain it."""
 
     def __init__(self, fragment: str, reason: str) -> None:
@@ -159,71 +155,24 @@ def _split_text(text: str, count: int) -> list[str] | None:
     return [piece.strip("\n") + "\n" if piece.strip() else "" for piece in pieces[0::2]]
 
 
-_read_cache: dict[str, list[Block]] = {}
-_write_cache: dict[tuple[str, str, tuple[str, ...]], str] = {}
+Run = Callable[..., str]
+"""How a conversion runs pandoc: `run_pandoc`, or a test's wrapper around it."""
 
 
-class Store(Protocol):
-    """Where conversions outlive the process (see `pipeline.cache`)."""
-
-    def load(self, keys: Iterable[str]) -> dict[str, str]: ...
-    def save(self, entries: Mapping[str, str]) -> None: ...
-
-
-def forget() -> None:
-    """Drop the in-memory conversions (a stored copy, if any, stays): bounds the memory of a
-    long-lived process that converts many recaps."""
-    _read_cache.clear()
-    _write_cache.clear()
-    _refused.clear()
-
-
-store: Store | None = None
-"""Set by the build to keep conversions between builds; None keeps them in memory only."""
-
-
-@cache
-def _namespace() -> str:
-    """Tie stored conversions to this pandoc and this sanitizer: a change to either
-    makes every stored conversion a miss."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(Path(sanitize_file).read_bytes())
-    digest.update(str(Path(pandoc_path()).stat().st_size).encode())
-    return digest.hexdigest()[:16]
-
-
-def _key(*parts: str) -> str:
-    digest = hashlib.sha256(_namespace().encode())
-    for part in parts:
-        digest.update(b"\0" + part.encode("utf-8"))
-    return digest.hexdigest()
-
-
-def _from_store(keys: dict[str, _T]) -> dict[_T, str]:
-    """Give the stored values for `keys` (stored key -> caller's key)."""
-    if store is None or not keys:
-        return {}
-    return {keys[k]: value for k, value in store.load(keys).items()}
-
-
-def _chunks(items: list[_T]) -> list[list[_T]]:
+def _chunks(items: list[_T], jobs: int) -> list[list[_T]]:
     """Split work for up to `jobs` parallel pandoc processes, none with too little to do."""
     count = max(1, min(jobs, len(items) // MIN_CHUNK))
     size = -(-len(items) // count)
     return [items[start:start + size] for start in range(0, len(items), size)]
 
 
-def _in_parallel(convert: Callable[[list[_T]], list[_R]], items: list[_T]) -> list[_R]:
+def in_parallel(convert: Callable[[list[_T]], list[_R]], items: list[_T], jobs: int) -> list[_R]:
     """Run `convert` over chunks of `items` at once (pandoc runs outside the GIL)."""
-    chunks = _chunks(items)
+    chunks = _chunks(items, jobs)
     if len(chunks) == 1:
         return convert(chunks[0])
     with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
         return [result for part in pool.map(convert, chunks) for result in part]
-
-
-def _parse(fragment: str) -> list[Block]:
-    return _blocks_of(run_pandoc(fragment, "-f", READER, "-t", "json"))
 
 
 def _blocks_of(written: str) -> list[Block]:
@@ -237,28 +186,30 @@ def _blocks_of(written: str) -> list[Block]:
     return blocks
 
 
-def _read_one(fragment: str) -> list[Block] | str:
+def _read_one(run: Run, fragment: str) -> list[Block] | str:
     """Give a fragment's blocks, or why it cannot be read within the limits."""
     try:
-        return _parse(fragment)
+        return _blocks_of(run(fragment, "-f", READER, "-t", "json"))
     except PandocLimitError as error:
         return str(error)
 
 
-def _read_batch(fragments: list[str]) -> list[list[Block] | str]:
+def _read_batch(run: Run) -> Callable[[list[str]], list[list[Block] | str]]:
     """Read fragments in one run; when the batch hits a limit or its separators do not
     survive, read them one by one, which also finds the fragment that hit the limit."""
-    joined = "\n\n".join(
-        fragment if index == 0 else f"{_SEPARATOR}{index}\n\n{fragment}"
-        for index, fragment in enumerate(fragments)
-    )
-    try:
-        parts = _split_blocks(_parse(joined), len(fragments))
-    except PandocLimitError:
-        parts = None
-    if parts is not None:
-        return list(parts)
-    return [_read_one(fragment) for fragment in fragments]
+    def read(fragments: list[str]) -> list[list[Block] | str]:
+        joined = "\n\n".join(
+            fragment if index == 0 else f"{_SEPARATOR}{index}\n\n{fragment}"
+            for index, fragment in enumerate(fragments)
+        )
+        try:
+            parts = _split_blocks(_blocks_of(run(joined, "-f", READER, "-t", "json")), len(fragments))
+        except PandocLimitError:
+            parts = None
+        if parts is not None:
+            return list(parts)
+        return [_read_one(run, fragment) for fragment in fragments]
+    return read
 
 
 _NEEDS_OWN_DOCUMENT = re.compile(r"\[\^|^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
@@ -266,59 +217,28 @@ _NEEDS_OWN_DOCUMENT = re.compile(r"\[\^|^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 fragment with either is read on its own: it must neither lend nor borrow definitions."""
 
 
-def _read_alone(fragments: list[str]) -> list[list[Block] | str]:
-    return [_read_one(fragment) for fragment in fragments]
-
-
-_refused: dict[str, str] = {}
-"""Fragment -> why pandoc could not read it within the limits (or it nests too deeply)."""
-
-
-def _accept(fragment: str, read: list[Block] | str) -> list[Block] | None:
-    """Give sanitized blocks, or None after recording why the fragment is refused."""
+def _accepted(read: list[Block] | str) -> list[Block] | str:
+    """Give sanitized blocks, or why the fragment is refused."""
     if isinstance(read, str):
-        _refused[fragment] = read
-        return None
+        return read
     depth = nesting_depth(read)
     if depth > MAX_NESTING:
-        _refused[fragment] = f"nests {depth} levels deep (quotes, lists, emphasis...); at most {MAX_NESTING}"
-        return None
+        return f"nests {depth} levels deep (quotes, lists, emphasis...); at most {MAX_NESTING}"
     return list(sanitize_blocks(read))
 
 
-def read_markdown(fragments: Sequence[str]) -> list[list[Block]]:
-    """Give each Markdown fragment as sanitized pandoc blocks (batched, cached).
-
-    Raises `UnreadableMarkdown` for a fragment that hits a limit; validation
-    (`refused_markdown`) reports those first, so a build never meets one.
-    """
-    refused = refused_markdown(fragments)
-    if refused:
-        fragment, reason = next(iter(refused.items()))
-        raise UnreadableMarkdown(fragment, reason)
-    return [_read_cache[fragment] for fragment in fragments]
-
-
-def refused_markdown(fragments: Sequence[str]) -> dict[str, str]:
-    """Read every fragment into the cache; give those that cannot be read, and why."""
-    missing = list(dict.fromkeys(f for f in fragments if f not in _read_cache and f not in _refused))
-    stored = _from_store({_key("read", READER, f): f for f in missing})
-    for fragment, text in stored.items():
-        _read_cache[fragment] = json.loads(text)
-    missing = [f for f in missing if f not in stored]
-    alone = [f for f in missing if _NEEDS_OWN_DOCUMENT.search(f)]
-    batched = [f for f in missing if not _NEEDS_OWN_DOCUMENT.search(f)]
-    new: dict[str, str] = {}
-    for group, convert in ((batched, _read_batch), (alone, _read_alone)):
-        if group:
-            for fragment, read in zip(group, _in_parallel(convert, group), strict=True):
-                blocks = _accept(fragment, read)
-                if blocks is not None:
-                    _read_cache[fragment] = blocks
-                    new[_key("read", READER, fragment)] = json.dumps(blocks)
-    if store is not None:
-        store.save(new)
-    return {fragment: _refused[fragment] for fragment in dict.fromkeys(fragments) if fragment in _refused}
+def read_all(fragments: Sequence[str], jobs: int, run: Run = run_pandoc) -> list[list[Block] | str]:
+    """Give each Markdown fragment as sanitized pandoc blocks, or why it cannot be read
+    within the limits: in as few runs as the fragments allow, up to `jobs` at once."""
+    alone = [f for f in fragments if _NEEDS_OWN_DOCUMENT.search(f)]
+    batched = [f for f in fragments if not _NEEDS_OWN_DOCUMENT.search(f)]
+    read: dict[str, list[Block] | str] = {}
+    if batched:
+        read.update(zip(batched, in_parallel(_read_batch(run), batched, jobs), strict=True))
+    if alone:
+        one_by_one = in_parallel(lambda group: [_read_one(run, f) for f in group], alone, jobs)
+        read.update(zip(alone, one_by_one, strict=True))
+    return [_accepted(read[fragment]) for fragment in fragments]
 
 
 @cache
@@ -331,7 +251,7 @@ def encode_document(blocks: Iterable[Block]) -> str:
     return f"{_document_head()}{json.dumps(list(blocks))}}}"
 
 
-def _write_batch(to: str, options: tuple[str, ...]) -> Callable[[list[str]], list[str]]:
+def _write_batch(run: Run, to: str, options: tuple[str, ...]) -> Callable[[list[str]], list[str]]:
     def write(documents: list[str]) -> list[str]:
         # The batch is spliced from the documents' JSON texts: encoding the blocks a second
         # time cost as much as the first.
@@ -343,85 +263,28 @@ def _write_batch(to: str, options: tuple[str, ...]) -> Callable[[list[str]], lis
             if document[start:-2]:
                 pieces.append(document[start:-2])
         batch = f"{_document_head()}[{', '.join(pieces)}]}}"
-        parts = _split_text(run_pandoc(batch, "-f", "json", "-t", to, *options), len(documents))
+        parts = _split_text(run(batch, "-f", "json", "-t", to, *options), len(documents))
         if parts is None:
-            parts = [run_pandoc(document, "-f", "json", "-t", to, *options) for document in documents]
+            parts = [run(document, "-f", "json", "-t", to, *options) for document in documents]
         return parts
     return write
 
 
-def _numbers_across_documents(document_json: str) -> bool:
+def numbers_across_documents(document_json: str) -> bool:
     """Say whether a writer would number things across a batch: footnotes are collected at
     the end and numbered, highlighted code blocks get numbered line anchors."""
     return '"t": "Note"' in document_json or '"t": "CodeBlock", "c": [["", ["' in document_json
 
 
-def write_documents(documents: Sequence[list[Block]], to: str, *options: str) -> list[str]:
-    """Write each document (a list of blocks) in format `to` (batched, cached)."""
-    return write_encoded([encode_document(doc) for doc in documents], to, *options)
-
-
-def write_encoded(documents: Sequence[str], to: str, *options: str) -> list[str]:
-    """Write each document, given as pandoc JSON (`encode_document`), in format `to`."""
-    keys = [(document, to, options) for document in documents]
-    missing = {key for key in keys if key not in _write_cache}
-    stored_keys = {_key("write", to, *options, key[0]): key for key in missing}
-    stored = _from_store(stored_keys)
-    _write_cache.update(stored)
-    missing = {key for key in missing if key not in stored}
-    alone = [key for key in dict.fromkeys(keys) if key in missing and _numbers_across_documents(key[0])]
-    batched = [key for key in dict.fromkeys(keys) if key in missing and key not in alone]
+def write_all(documents: Sequence[str], to: str, options: tuple[str, ...], jobs: int,
+              run: Run = run_pandoc) -> list[str]:
+    """Write each document, given as pandoc JSON (`encode_document`), in format `to`: in
+    as few runs as the documents allow, up to `jobs` at once."""
+    alone = [d for d in documents if numbers_across_documents(d)]
+    batched = [d for d in documents if not numbers_across_documents(d)]
+    written: dict[str, str] = {}
     if batched:
-        written = _in_parallel(_write_batch(to, options), [key[0] for key in batched])
-        _write_cache.update(zip(batched, written, strict=True))
-    for key in alone:
-        _write_cache[key] = run_pandoc(key[0], "-f", "json", "-t", to, *options)
-    if store is not None:
-        store.save({k: _write_cache[key] for k, key in stored_keys.items() if key in missing})
-    return [_write_cache[key] for key in keys]
-
-
-def recall_or_make(keys: Mapping[str, str], make: Callable[[list[str]], Mapping[str, str]]) -> dict[str, str]:
-    """Give a text per name of `keys` (name -> store key): the stored ones, and for the
-    others what `make(their names)` gives, which is stored for next time.
-
-    For texts that cost a conversion and more to make (a feed entry's body, say), under
-    keys their makers derive from every input (see `stored_key`).
-    """
-    stored = store.load(keys.values()) if store is not None else {}
-    texts = {name: stored[key] for name, key in keys.items() if key in stored}
-    missing = [name for name in keys if name not in texts]
-    if missing:
-        made = make(missing)
-        texts.update((name, made[name]) for name in missing)
-        if store is not None:
-            store.save({keys[name]: made[name] for name in missing})
-    return texts
-
-
-def stored_key(*parts: str) -> str:
-    """Give a store key for `parts`, tied to this pandoc and this sanitizer."""
-    return _key(*parts)
-
-
-def markdown_to(fragments: Sequence[str], to: str, *options: str,
-                adapt: Callable[[list[Block]], list[Block]] | None = None) -> list[str]:
-    """Convert Markdown fragments to format `to` (two pandoc runs, whatever their number),
-    after `adapt` (a function of `pipeline.sanitize`) has changed what that format
-    cannot show.
-
-    Each result is also stored under its Markdown text, so that a later build finds it
-    with one lookup instead of decoding the parsed field and encoding it again.
-    """
-    adapted = adapt.__name__ if adapt else ""
-    keys = {fragment: _key("convert", to, *options, adapted, fragment)
-            for fragment in dict.fromkeys(fragments)}
-
-    def convert(missing: list[str]) -> dict[str, str]:
-        documents = read_markdown(missing)
-        if adapt is not None:
-            documents = [adapt(blocks) for blocks in documents]
-        return dict(zip(missing, write_documents(documents, to, *options), strict=True))
-
-    done = recall_or_make(keys, convert)
-    return [done[fragment] for fragment in fragments]
+        written.update(zip(batched, in_parallel(_write_batch(run, to, options), batched, jobs), strict=True))
+    for document in alone:
+        written[document] = run(document, "-f", "json", "-t", to, *options)
+    return [written[document] for document in documents]

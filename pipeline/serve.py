@@ -35,7 +35,9 @@ from types import FrameType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pipeline.build import BuildOptions, build, build_time, publishable_catalog
+from pipeline.build import BuildOptions, BuildResult, build, build_time, publishable_catalog
+from pipeline.cache import ConversionStore
+from pipeline.convert import Converter
 from pipeline.errors import PipelineError, UsageError
 from pipeline.load import ContentSources, load_content
 from pipeline.model import Catalog, Problem, Recap
@@ -117,11 +119,24 @@ class Preview:
     server: ThreadingHTTPServer | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    """Held by a build, and while a post body is made: pandoc's conversion store is process-wide."""
+    """Held by a build, and while a post body is made: both use the converter."""
     changed: threading.Condition = field(default_factory=threading.Condition)
     """Guards what the pages show (quick to read while a build runs); notified after each build."""
     work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="recap-preview-")))
     threads: list[threading.Thread] = field(default_factory=list)
+    store: ConversionStore | None = field(init=False, default=None)
+    converter: Converter = field(init=False)
+    """Kept from one rebuild to the next: a rebuild finds in memory every conversion but
+    those of what changed."""
+
+    def __post_init__(self) -> None:
+        self.store = ConversionStore(self.options.cache_dir) if self.options.cache_dir else None
+        self.converter = Converter(self.store, jobs=self.options.jobs)
+
+    def _save_conversions(self) -> None:
+        """Store what the converter made (each save commits: nothing is left to do on stop)."""
+        if self.store is not None:
+            self.store.save(self.converter.new_conversions())
 
     @property
     def watched(self) -> tuple[Path, ...]:
@@ -167,9 +182,11 @@ class Preview:
     def _build_once(self) -> bool:
         now = build_time()
         try:
-            result = build(replace(self.options, now=now))
+            result = build(replace(self.options, now=now), self.converter)
         except PipelineError as error:
             return self._failed((), [str(error)])
+        finally:
+            self._save_conversions()
         self.builds += 1
         if not result.report.ok:
             TextReporter(sys.stderr).report(result.report)
@@ -177,7 +194,7 @@ class Preview:
         if result.report.warnings:
             TextReporter(sys.stderr).report(result.report)
         try:
-            snapshot, published = self._take_snapshot(now)
+            snapshot, published = self._take_snapshot(now, result)
         except (HugoError, PipelineError) as error:
             return self._failed((), [f"hugo: {error}" if isinstance(error, HugoError) else str(error)])
         with self.changed:
@@ -185,10 +202,12 @@ class Preview:
             self.problems, self.failures = (), ()
         return True
 
-    def _take_snapshot(self, now: datetime) -> tuple[Snapshot, Catalog]:
-        """Give what the pages show after a good build, and the catalog it published."""
-        sources = load_content(self.options.content_dir)
-        everything = normalize(sources)
+    def _take_snapshot(self, now: datetime, result: BuildResult) -> tuple[Snapshot, Catalog]:
+        """Give what the pages show after a good build, and the catalog it published (the
+        build's own when it read the sources; else, after a build that found nothing
+        to do, the sources read again)."""
+        sources = result.sources or load_content(self.options.content_dir)
+        everything = result.catalog or normalize(sources)
         published = publishable_catalog(everything, replace(self.options, now=now))
         site_pages: dict[Path, str] = {}
         folder = self.hugo_site or configured_site(sources, self.options.content_dir)
@@ -225,7 +244,8 @@ class Preview:
         """Give the recap's post body as the last good build published it (made once per build)."""
         with self.lock:  # waits for a running build, which may replace what is shown
             if recap.id not in self.bodies and self.published is not None:
-                self.bodies[recap.id] = post_body(self.published, recap, self.options.cache_dir)
+                self.bodies[recap.id] = post_body(self.published, recap, self.converter)
+                self._save_conversions()
             return self.bodies.get(recap.id)
 
     def stream_events(self, handler: BaseHTTPRequestHandler) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipeline.convert import Converter
 from pipeline.errors import EnvironmentProblem
 from pipeline.images import image_problem
 from pipeline.images import reference_problems as image_references
@@ -442,8 +443,10 @@ def single_file_problems(doc: SourceDoc, schema: str) -> list[Problem]:
     return schema_problems(doc, schema) + character_problems(doc) + line_separator_problems(doc, schema)
 
 
-def validate_sources(sources: ContentSources) -> ValidationReport:
-    """Validate a loaded content folder: schemas first, then the cross-file rules."""
+def validate_sources(sources: ContentSources, converter: Converter | None = None) -> ValidationReport:
+    """Validate a loaded content folder: schemas first, then the cross-file rules. Pandoc
+    reads every Markdown field through `converter` (default: a new one, in memory), which
+    the build then renders with."""
     problems = list(sources.problems)
     named = [("site", sources.site), ("people", sources.people)]
     valid: dict[str, SourceDoc | None] = {}
@@ -457,7 +460,8 @@ def validate_sources(sources: ContentSources) -> ValidationReport:
         problems.extend(found)
         if not found:
             valid_recaps.append(doc)
-    problems.extend(markdown_problems([doc for doc in valid_recaps if not doc.checked]))
+    unchecked = [doc for doc in valid_recaps if not doc.checked]
+    problems.extend(markdown_problems(unchecked, converter or Converter()))
     problems.extend(reference_problems(valid_recaps, valid["people"], valid["site"]))
     if valid["site"] is not None and sources.content_dir is not None:
         problems.extend(branding_problems(valid["site"], sources.content_dir))

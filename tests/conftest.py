@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipeline.convert import Converter
 from pipeline.normalize import site_from
 from pipeline.routes import Routes
 
@@ -39,6 +40,13 @@ def assemble_content(folder: Path, recaps: Iterable[Path], people: Path | None =
     for recap in recaps:
         shutil.copyfile(recap, folder / "recaps" / recap.name)
     return folder
+
+
+@pytest.fixture(scope="session")
+def converter() -> Converter:
+    """One converter, in memory, for the tests that render: each Markdown field is read
+    once per session. A test that watches pandoc run builds its own."""
+    return Converter()
 
 
 @pytest.fixture

@@ -96,13 +96,14 @@ def fixture_handout(name: str) -> bytes:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from conftest import CONTENT, FIXTURES, assemble_content
 
+    from pipeline.convert import Converter
     from pipeline.load import load_content
     from pipeline.normalize import normalize
     from pipeline.render import pdf
 
     folder = CONTENT if name == "seed" else assemble_content(
         Path(tempfile.mkdtemp()) / "content", [FIXTURES / "valid" / f"{name}.yaml"])
-    return pdf.render(normalize(load_content(folder)))[0].content
+    return pdf.render(normalize(load_content(folder)), Converter())[0].content
 
 
 def regenerate() -> None:

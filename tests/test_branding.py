@@ -16,6 +16,7 @@ import pytest
 from conftest import FIXTURES, assemble_content
 from handout_pixels import png_bytes
 
+from pipeline.convert import Converter
 from pipeline.load import load_content
 from pipeline.normalize import normalize
 from pipeline.render import pdf
@@ -48,14 +49,14 @@ def problems_of(folder: Path) -> list[str]:
     return [f"{Path(p.file).name}:{p.line}:{p.column} {p.dotted_path}: {p.message}" for p in report.problems]
 
 
-def test_a_logo_and_accent_colour_print_on_the_handout(tmp_path: Path) -> None:
+def test_a_logo_and_accent_colour_print_on_the_handout(tmp_path: Path, converter: Converter) -> None:
     folder = branded_content(tmp_path / "content")
     (folder / "images").mkdir()
     (folder / "images" / "logo.png").write_bytes(LOGO)
     assert problems_of(folder) == []
     catalog = normalize(load_content(folder))
     assert catalog.site.logo is not None and catalog.site.logo.media_type == "image/png"
-    handout = pdf.render(catalog)[0].content
+    handout = pdf.render(catalog, converter)[0].content
     page = pypdf.PdfReader(io.BytesIO(handout)).pages[0]
     assert (96, 32) in set(image_sizes(page["/Resources"]))
     bitmap = pypdfium2.PdfDocument(handout)[0].render(scale=2)
@@ -67,12 +68,12 @@ def test_a_logo_and_accent_colour_print_on_the_handout(tmp_path: Path) -> None:
     assert accent_pixels > 500 and default_pixels == 0
 
 
-def test_the_same_logo_twice_gives_the_same_bytes(tmp_path: Path) -> None:
+def test_the_same_logo_twice_gives_the_same_bytes(tmp_path: Path, converter: Converter) -> None:
     folder = branded_content(tmp_path / "content")
     (folder / "images").mkdir()
     (folder / "images" / "logo.png").write_bytes(LOGO)
     catalog = normalize(load_content(folder))
-    assert pdf.render(catalog)[0].content == pdf.render(catalog)[0].content
+    assert pdf.render(catalog, converter)[0].content == pdf.render(catalog, converter)[0].content
 
 
 def _gif() -> bytes:
@@ -81,14 +82,14 @@ def _gif() -> bytes:
             + b",\0\0\0\0\x01\0\x01\0\0" + b"\x02\x02D\x01\0;")
 
 
-def test_a_gif_logo_is_accepted_by_its_bytes_whatever_its_name(tmp_path: Path) -> None:
+def test_a_gif_logo_is_accepted_by_its_bytes_whatever_its_name(tmp_path: Path, converter: Converter) -> None:
     name, content = "logo.PNG", _gif()
     folder = branded_content(tmp_path / "content", logo=name)
     (folder / name).write_bytes(content)
     assert problems_of(folder) == []
     catalog = normalize(load_content(folder))
     assert catalog.site.logo is not None and catalog.site.logo.media_type == "image/gif"
-    assert pdf.render(catalog)[0].content.startswith(b"%PDF-")
+    assert pdf.render(catalog, converter)[0].content.startswith(b"%PDF-")
 
 
 @pytest.mark.parametrize(("setup", "expected"), [
@@ -141,10 +142,11 @@ def test_a_changed_logo_rebuilds_the_handouts_though_no_yaml_changed(tmp_path: P
     assert (64, 32) in set(image_sizes(page["/Resources"]))
 
 
-def test_a_logo_whose_bytes_only_look_like_a_png_is_named_in_the_error(tmp_path: Path) -> None:
+def test_a_logo_whose_bytes_only_look_like_a_png_is_named_in_the_error(tmp_path: Path,
+                                                                      converter: Converter) -> None:
     folder = branded_content(tmp_path / "content")
     (folder / "images").mkdir()
     (folder / "images" / "logo.png").write_bytes(LOGO[:8] + b"not really a PNG")
     problem = r"site\.yaml: branding\.logo: typst cannot decode images/logo\.png"
     with pytest.raises(pdf.HandoutError, match=problem):
-        pdf.render(normalize(load_content(folder)))
+        pdf.render(normalize(load_content(folder)), converter)

@@ -61,14 +61,14 @@ def content(make_content) -> Path:
     return make_content(VALID)
 
 
-def test_the_registry_builds_every_format_in_order_each_with_the_outputs_it_declares(make_content):
+def test_the_registry_builds_every_format_in_order_each_with_the_outputs_it_declares(make_content, converter):
     assert list(FORMATS) == ["markdown", "pdf", "feeds", "json", "calendar"]
     catalog = normalize(load_content(make_content(VALID)))
     for name, module in [("markdown", markdown), ("pdf", pdf), ("feeds", feeds), ("json", json_export),
                          ("calendar", calendar)]:
         output_format = FORMATS[name]
-        artifacts = output_format.render(catalog)
-        assert artifacts == module.render(catalog)
+        artifacts = output_format.render(catalog, converter)
+        assert artifacts == module.render(catalog, converter)
         assert {a.format for a in artifacts} == {name}
         assert output_format.per_recap == any(a.recap_id is not None for a in artifacts), name
         assert output_format.site_wide == any(a.recap_id is None for a in artifacts), name
@@ -173,9 +173,9 @@ def test_editing_one_recap_renders_only_the_feed_channels_that_show_it(content, 
     asked = []
     render = feeds.render
 
-    def spy(catalog, channels=None):
+    def spy(catalog, converter, channels=None):
         asked.append(channels)
-        return render(catalog, channels)
+        return render(catalog, converter, channels)
 
     monkeypatch.setattr(feeds, "render", spy)
     replace_in(content / "recaps" / "meeting.yaml", "Example Mesh", "Sample Mesh")
@@ -283,7 +283,7 @@ def test_a_failing_renderer_leaves_the_published_outputs_unchanged(content, tmp_
     replace_in(content / "recaps" / "single-talk.yaml", "Proxies Without Tears", "Changed")
     before = snapshot(out)
 
-    def broken(catalog, recaps):
+    def broken(catalog, recaps, converter):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(pdf, "render_recaps", broken)
@@ -311,10 +311,7 @@ def test_a_damaged_manifest_means_a_full_build(content, tmp_path):
     assert json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["version"] == MANIFEST_VERSION
 
 
-def test_the_process_pool_gives_the_same_bytes_as_one_process(tmp_path, monkeypatch):
-    from pipeline import pandoc
-    monkeypatch.setattr(pandoc, "_read_cache", {})
-    monkeypatch.setattr(pandoc, "_write_cache", {})
+def test_the_process_pool_gives_the_same_bytes_as_one_process(tmp_path):
     content = write_content(tmp_path / "content", 20, people_count=30)
     two = run(content, tmp_path / "two", jobs=2, formats=("markdown", "json"),
               cache_dir=tmp_path / "cache")

@@ -27,6 +27,7 @@ import pytest
 from conftest import CONTENT, FIXTURE_ROUTES, FIXTURES, ROOT, assemble_content
 
 from pipeline.build import BuildOptions, build
+from pipeline.convert import Converter
 from pipeline.load import load_content
 from pipeline.model import Artifact, Catalog
 from pipeline.normalize import normalize
@@ -56,10 +57,10 @@ def catalog_of(folder: Path) -> Catalog:
     return normalize(load_content(folder))
 
 
-def feeds_of(catalog: Catalog) -> dict[str, bytes]:
+def feeds_of(catalog: Catalog, converter: Converter) -> dict[str, bytes]:
     """Give the catalog's feeds by the name each is served under (`feeds/atom.xml`, below
     the site's files URL), which is also where it is written below the site's files folder."""
-    artifacts = feeds.render(catalog)
+    artifacts = feeds.render(catalog, converter)
     assert all(artifact.format == "feeds" for artifact in artifacts)
     files = Routes(catalog.site).file("")
     return {artifact.path.relative_to(files).as_posix(): artifact.content for artifact in artifacts}
@@ -71,8 +72,8 @@ def seed_catalog() -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def seed_feeds(seed_catalog: Catalog) -> dict[str, bytes]:
-    return feeds_of(seed_catalog)
+def seed_feeds(seed_catalog: Catalog, converter: Converter) -> dict[str, bytes]:
+    return feeds_of(seed_catalog, converter)
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +82,13 @@ def fixture_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def fixture_feeds(fixture_catalog: Catalog) -> dict[str, bytes]:
-    return feeds_of(fixture_catalog)
+def fixture_feeds(fixture_catalog: Catalog, converter: Converter) -> dict[str, bytes]:
+    return feeds_of(fixture_catalog, converter)
 
 
 @pytest.fixture(scope="module")
-def empty_feeds(fixture_catalog: Catalog) -> dict[str, bytes]:
-    return feeds_of(replace(fixture_catalog, recaps=()))
+def empty_feeds(fixture_catalog: Catalog, converter: Converter) -> dict[str, bytes]:
+    return feeds_of(replace(fixture_catalog, recaps=()), converter)
 
 
 @pytest.fixture(scope="module")
@@ -253,7 +254,8 @@ def atom_ids(content: bytes) -> list[str]:
 
 # --- the checklist -----------------------------------------------------------------------
 
-def test_feeds_are_registered_and_written_for_the_site_each_tag_and_each_series(seed_catalog, seed_feeds):
+def test_feeds_are_registered_and_written_for_the_site_each_tag_and_each_series(seed_catalog, seed_feeds,
+                                                                                 converter):
     assert FORMATS["feeds"].site_wide and not FORMATS["feeds"].per_recap
     assert set(FORMATS["feeds"].channels(seed_catalog)) == {"feeds/", "feeds/tags/community/",
                                                             "feeds/tags/kubecon/",
@@ -263,7 +265,7 @@ def test_feeds_are_registered_and_written_for_the_site_each_tag_and_each_series(
     assert set(seed_feeds) == {f"{folder}{name}" for folder in folders
                                for name in ("atom.xml", "rss.xml", "feed.json")}
     # written under the Hugo site's static folder, below the files_path they are served at
-    assert {str(artifact.path) for artifact in feeds.render(seed_catalog)} == {
+    assert {str(artifact.path) for artifact in feeds.render(seed_catalog, converter)} == {
         f"hugo/static/recaps/{name}" for name in seed_feeds}
 
 
@@ -348,11 +350,11 @@ def _edit(folder: Path, old: str, new: str) -> None:
     recap.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_editing_a_title_body_or_slug_keeps_the_entry_id(seed_content, seed_feeds):
+def test_editing_a_title_body_or_slug_keeps_the_entry_id(seed_content, seed_feeds, converter):
     _edit(seed_content, 'title: "Linkerd at KubeCon EU"', 'title: "Linkerd at KubeCon Europe 2021"')
     _edit(seed_content, 'slug: "linkerd-at-kubecon-eu"', 'slug: "kubecon-eu-2021"')
     _edit(seed_content, "Our May community meeting", "Our lively May community meeting")
-    edited = feeds_of(catalog_of(seed_content))
+    edited = feeds_of(catalog_of(seed_content), converter)
     for name in ("feeds/atom.xml", "feeds/rss.xml"):
         [entry] = feedparser.parse(edited[name]).entries
         assert entry.id == SEED_ID
@@ -363,11 +365,12 @@ def test_editing_a_title_body_or_slug_keeps_the_entry_id(seed_content, seed_feed
     assert atom_ids(edited["feeds/atom.xml"]) == atom_ids(seed_feeds["feeds/atom.xml"])
 
 
-def test_setting_updated_changes_the_entry_and_the_feed_but_nothing_else(fixture_catalog, fixture_feeds):
+def test_setting_updated_changes_the_entry_and_the_feed_but_nothing_else(fixture_catalog, fixture_feeds,
+                                                                          converter):
     oldest = fixture_catalog.recaps[-1]
     later = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     recaps = tuple(replace(r, updated=later) if r.id == oldest.id else r for r in fixture_catalog.recaps)
-    changed = feeds_of(replace(fixture_catalog, recaps=recaps))
+    changed = feeds_of(replace(fixture_catalog, recaps=recaps), converter)
     atom = feedparser.parse(changed["feeds/atom.xml"])
     assert atom.feed.updated == "2026-01-02T03:04:05+00:00"
     assert next(e for e in atom.entries if e.id == oldest.id).updated == "2026-01-02T03:04:05+00:00"
@@ -382,17 +385,19 @@ def test_setting_updated_changes_the_entry_and_the_feed_but_nothing_else(fixture
 REBUILD = """
 import hashlib, json, sys
 from pathlib import Path
+from pipeline.convert import Converter
 from pipeline.load import load_content
 from pipeline.normalize import normalize
 from pipeline.render import feeds
-artifacts = feeds.render(normalize(load_content(Path(sys.argv[1]))))
+artifacts = feeds.render(normalize(load_content(Path(sys.argv[1]))), Converter())
 print(json.dumps({str(a.path): hashlib.sha256(a.content).hexdigest() for a in artifacts}))
 """
 
 
-def test_an_unchanged_rebuild_is_byte_identical_even_in_a_new_process(fixture_catalog, fixture_feeds):
+def test_an_unchanged_rebuild_is_byte_identical_even_in_a_new_process(fixture_catalog, fixture_feeds,
+                                                                       converter):
     folder = Path(fixture_catalog.recaps[0].source_file).parents[1]
-    again = feeds_of(normalize(load_content(folder)))
+    again = feeds_of(normalize(load_content(folder)), converter)
     assert again == fixture_feeds
     fresh = subprocess.run([sys.executable, "-c", REBUILD, str(folder)], cwd=ROOT, capture_output=True,
                            text=True, check=True)
@@ -419,9 +424,9 @@ def test_tag_and_series_feeds_hold_exactly_their_recaps(fixture_catalog, fixture
         for name in names for file in ("atom.xml", "rss.xml", "feed.json")}
 
 
-def test_each_feed_keeps_only_the_newest_feed_limit_recaps(fixture_catalog):
+def test_each_feed_keeps_only_the_newest_feed_limit_recaps(fixture_catalog, converter):
     limited = replace(fixture_catalog, site=replace(fixture_catalog.site, feed_limit=2))
-    artifacts = feeds_of(limited)
+    artifacts = feeds_of(limited, converter)
     newest = [recap.id for recap in fixture_catalog.recaps[:2]]
     assert atom_ids(artifacts["feeds/atom.xml"]) == newest
     assert [i["id"] for i in json_items(artifacts["feeds/feed.json"])] == newest
@@ -445,11 +450,11 @@ def _contents(artifacts: dict[str, bytes]) -> list[str]:
     return html
 
 
-def test_relative_links_anchors_and_code_come_out_absolute_and_anchor_free(fixture_catalog):
+def test_relative_links_anchors_and_code_come_out_absolute_and_anchor_free(fixture_catalog, converter):
     markdown = ("See [the guide](guide/), [the docs](/docs/x?y=1#z), [above](#top) and "
                 "![a chart](https://recaps.example.org/chart.png).[^1]\n\n"
                 "```python\nprint('hi')\n```\n\n[^1]: A note with [a link](notes/).\n")
-    artifacts = feeds_of(_with_intro(fixture_catalog, markdown))
+    artifacts = feeds_of(_with_intro(fixture_catalog, markdown), converter)
     post = Routes(fixture_catalog.site).post_url(fixture_catalog.recaps[0])
     html = _contents({k: v for k, v in artifacts.items() if k.startswith("feeds/") and k.count("/") == 1})
     assert len(html) == 3 * len(fixture_catalog.recaps)
@@ -464,8 +469,8 @@ def test_relative_links_anchors_and_code_come_out_absolute_and_anchor_free(fixtu
         assert html_warnings(fragment, "content") == []
 
 
-def test_hostile_markdown_never_reaches_a_feed(fixture_catalog):
-    artifacts = feeds_of(_with_intro(fixture_catalog, HOSTILE))
+def test_hostile_markdown_never_reaches_a_feed(fixture_catalog, converter):
+    artifacts = feeds_of(_with_intro(fixture_catalog, HOSTILE), converter)
     for name, content in artifacts.items():
         for link_target in (b"javascript:alert(1)", b"javascript:alert(3)", b"javascript:alert(4)"):
             assert link_target not in content.lower(), (name, link_target)

@@ -4,7 +4,7 @@ page, one record per person; and the schema.org JSON-LD next to them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -14,11 +14,12 @@ import pytest
 from conftest import CONTENT, FIXTURES, assemble_content
 from jsonschema import Draft7Validator
 
-from pipeline import pandoc
 from pipeline.cache import ConversionStore
+from pipeline.convert import Converter
 from pipeline.load import load_content
 from pipeline.model import Artifact, Catalog, Recap, Site, Takeaway
 from pipeline.normalize import normalize
+from pipeline.pandoc import READER, encode_document, numbers_across_documents, run_pandoc
 from pipeline.render import json_export, json_indexes, json_records
 from pipeline.render.document import markdown_fields
 from pipeline.render.structured_data import json_ld
@@ -47,8 +48,8 @@ def seed() -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def seed_export(seed: Catalog) -> dict[str, Any]:
-    return documents(json_export.render(seed), seed)
+def seed_export(seed: Catalog, converter: Converter) -> dict[str, Any]:
+    return documents(json_export.render(seed, converter), seed)
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +59,8 @@ def fixtures(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def fixtures_artifacts(fixtures: Catalog) -> list[Artifact]:
-    return json_export.render(fixtures)
+def fixtures_artifacts(fixtures: Catalog, converter: Converter) -> list[Artifact]:
+    return json_export.render(fixtures, converter)
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +112,9 @@ def test_every_json_file_says_its_schema_version(fixtures_export: dict[str, Any]
 
 
 def test_rendering_twice_gives_the_same_bytes_in_the_same_order(fixtures: Catalog,
-                                                               fixtures_artifacts: list[Artifact]) -> None:
-    again = json_export.render(fixtures)
+                                                               fixtures_artifacts: list[Artifact],
+                                                               converter: Converter) -> None:
+    again = json_export.render(fixtures, converter)
     assert [(a.path, a.content) for a in again] == [(a.path, a.content) for a in fixtures_artifacts]
     for artifact in again:
         text = artifact.content.decode("utf-8")
@@ -176,14 +178,15 @@ def test_each_speaker_talks_json_names_has_one_record_in_people_json_that_lists_
     assert "Harriet Stone" not in json.dumps(exported["json/talks.json"])
 
 
-def test_a_takeaway_and_its_points_are_one_line_of_search_text(fixtures: Catalog) -> None:
+def test_a_takeaway_and_its_points_are_one_line_of_search_text(fixtures: Catalog,
+                                                               converter: Converter) -> None:
     recap = next(r for r in fixtures.recaps if r.slug == "zoe-nandu-talk-tokyo")
     takeaway = Takeaway("Start with *audit* mode", ("watch the `denials`", "then enforce"))
     talk = replace(recap.talks[0], takeaways=(takeaway,))
-    html = json_records.html_of([talk.summary, takeaway.text, *takeaway.points])
+    html = json_records.html_of([talk.summary, takeaway.text, *takeaway.points], converter)
     entry = json_indexes.talk_entry(recap, talk, 1, html)
     assert entry["takeaways_text"] == ["Start with audit mode watch the denials then enforce"]
-    whole = documents(json_export.render(fixtures), fixtures)["json/talks.json"]["talks"]
+    whole = documents(json_export.render(fixtures, converter), fixtures)["json/talks.json"]["talks"]
     texts = [t["takeaways_text"] for t in whole if t["recap"] == recap.id and t["takeaways_text"]]
     assert texts == [["Cache keys must include the tenant",
                       "Negative caching is a double-edged sword — use it sparingly",
@@ -213,10 +216,11 @@ def test_the_same_person_across_talks_is_one_record(seed_export: dict[str, Any])
     assert [r["slug"] for r in people["jason"]["authored"]] == ["linkerd-at-kubecon-eu"]
 
 
-def test_a_page_can_be_rebuilt_from_the_recap_json_alone(seed_export: dict[str, Any]) -> None:
+def test_a_page_can_be_rebuilt_from_the_recap_json_alone(seed_export: dict[str, Any],
+                                                         converter: Converter) -> None:
     recap = seed_export["json/recaps/2021-06-17-linkerd-at-kubecon-eu.json"]
     summaries = [talk["summary"] for talk in recap["talks"]]
-    expected = pandoc.markdown_to(summaries, "html", *json_export.HTML_OPTIONS)
+    expected = converter.markdown_to(summaries, "html", *json_export.HTML_OPTIONS)
     assert [talk["summary_html"] for talk in recap["talks"]] == expected
     assert all(talk["summary_html"].startswith("<p>") for talk in recap["talks"])
     assert "<strong>Linkerd Anchor program</strong>" in recap["calls_to_action"][0]["text_html"]
@@ -244,8 +248,8 @@ def test_the_recap_links_its_other_outputs(seed_export: dict[str, Any]) -> None:
     assert (urls["aliases"], urls["cover"], urls["images"]) == ([], None, [])
 
 
-def test_the_exports_are_written_where_their_urls_serve_them(seed: Catalog) -> None:
-    paths = [artifact.path.as_posix() for artifact in json_export.render(seed)]
+def test_the_exports_are_written_where_their_urls_serve_them(seed: Catalog, converter: Converter) -> None:
+    paths = [artifact.path.as_posix() for artifact in json_export.render(seed, converter)]
     assert paths == [
         "hugo/static/recaps/json/recaps/2021-06-17-linkerd-at-kubecon-eu.json",
         "hugo/static/recaps/json/ld/2021-06-17-linkerd-at-kubecon-eu.jsonld",
@@ -254,29 +258,23 @@ def test_the_exports_are_written_where_their_urls_serve_them(seed: Catalog) -> N
     ]
 
 
-def test_all_markdown_of_all_recaps_costs_a_pandoc_run_to_read_and_one_to_write(
-    fixtures: Catalog, monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_all_markdown_of_all_recaps_costs_a_pandoc_run_to_read_and_one_to_write(fixtures: Catalog) -> None:
     """However many recaps there are; only a field with footnotes or a highlighted code
     block is written on its own, since writers number those across a document."""
     runs: list[tuple[str, ...]] = []
-    real: Callable[..., str] = pandoc.run_pandoc
 
     def counting(source: str, *args: str) -> str:
-        if source:  # the empty run that asks pandoc for its AST version is not a conversion
-            runs.append(args)
-        return real(source, *args)
+        runs.append(args)
+        return run_pandoc(source, *args)
 
-    monkeypatch.setattr(pandoc, "run_pandoc", counting)
-    monkeypatch.setattr(pandoc, "_read_cache", {})
-    monkeypatch.setattr(pandoc, "_write_cache", {})
-    monkeypatch.setattr(pandoc, "jobs", 1)
-    json_export.render(fixtures)
-    fields = {f for recap in fixtures.recaps for f in markdown_fields(recap)}
-    documents = [pandoc.encode_document(pandoc._read_cache[field]) for field in fields]
-    alone = sum(1 for document in documents if pandoc._numbers_across_documents(document))
+    converter = Converter(jobs=1, run=counting)
+    json_export.render(fixtures, converter)
+    fields = list(dict.fromkeys(f for recap in fixtures.recaps for f in markdown_fields(recap)))
+    documents = [encode_document(blocks) for blocks in converter.read(fields)]  # read: no run more
+    alone = sum(1 for document in documents if numbers_across_documents(document))
+    assert alone
     assert [args[:4] for args in runs] == [
-        ("-f", pandoc.READER, "-t", "json"),
+        ("-f", READER, "-t", "json"),
         *[("-f", "json", "-t", "html")] * (1 + alone),
     ]
 
@@ -293,7 +291,8 @@ def test_inline_people_get_a_key_that_no_registry_id_can_take(fixtures_export: d
 
 
 def test_series_neighbours_are_the_published_parts(fixtures: Catalog,
-                                                   fixtures_export: dict[str, Any]) -> None:
+                                                   fixtures_export: dict[str, Any],
+                                                   converter: Converter) -> None:
     first = fixtures_export["json/recaps/2023-10-19-autumn-summit-recap-part-1.json"]["series"]
     second = fixtures_export["json/recaps/2023-10-26-autumn-summit-recap-part-2.json"]["series"]
     assert first["previous"] is None
@@ -302,7 +301,7 @@ def test_series_neighbours_are_the_published_parts(fixtures: Catalog,
     assert second["previous"]["part"] == 1 and second["next"] is None
     only_first = Catalog(fixtures.site, fixtures.people,
                          tuple(r for r in fixtures.recaps if r.slug != "autumn-summit-recap-part-2"))
-    alone = documents(json_export.render(only_first), only_first)[
+    alone = documents(json_export.render(only_first, converter), only_first)[
         "json/recaps/2023-10-19-autumn-summit-recap-part-1.json"]
     assert alone["series"]["next"] is None and len(alone["series"]["published_parts"]) == 1
 
@@ -369,19 +368,22 @@ def test_the_indexes_joined_from_stored_pieces_are_the_indexes_made_afresh(
 ) -> None:
     afresh = {a.path.name: a.content for a in fixtures_artifacts if a.recap_id is None}
     assert {"index.json", "people.json", "talks.json"} <= set(afresh)
-    monkeypatch.setattr(pandoc, "store", ConversionStore(tmp_path))
-    first = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
+    store = ConversionStore(tmp_path)
+    first_build = Converter(store)
+    first = {a.path.name: a.content for a in json_indexes.render_site(fixtures, first_build)}
     assert first == afresh
-    pandoc.forget()
+    store.save(first_build.new_conversions())
     monkeypatch.setattr(json_indexes, "recap_piece", None)  # a second build must not make any again
-    again = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
+    again = {a.path.name: a.content for a in json_indexes.render_site(fixtures, Converter(store))}
     assert again == first
 
 
 def test_after_one_recap_changes_only_its_piece_is_made_again(fixtures: Catalog, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pandoc, "store", ConversionStore(tmp_path))
-    json_indexes.render_site(fixtures)
+    store = ConversionStore(tmp_path)
+    first_build = Converter(store)
+    json_indexes.render_site(fixtures, first_build)
+    store.save(first_build.new_conversions())
     edited = replace(fixtures.recaps[1], title="A new title")
     catalog = replace(fixtures, recaps=(fixtures.recaps[0], edited, *fixtures.recaps[2:]))
     made: list[str] = []
@@ -392,20 +394,20 @@ def test_after_one_recap_changes_only_its_piece_is_made_again(fixtures: Catalog,
         return real(recap, site, html)
 
     monkeypatch.setattr(json_indexes, "recap_piece", counting)
-    joined = documents(json_indexes.render_site(catalog), catalog)
+    joined = documents(json_indexes.render_site(catalog, Converter(store)), catalog)
     assert made == ["A new title"]
-    monkeypatch.setattr(pandoc, "store", None)
-    assert joined == documents(json_indexes.render_site(catalog), catalog)
+    assert joined == documents(json_indexes.render_site(catalog, Converter()), catalog)
     assert joined["json/index.json"]["recaps"][1]["title"] == "A new title"
     authored = [ref["title"] for person in joined["json/people.json"]["people"].values()
                 for ref in person["authored"]]
     assert "A new title" in authored and fixtures.recaps[1].title not in authored
 
 
-def test_a_talk_given_another_track_changes_talks_and_people_but_not_the_index(fixtures: Catalog) -> None:
+def test_a_talk_given_another_track_changes_talks_and_people_but_not_the_index(fixtures: Catalog,
+                                                                              converter: Converter) -> None:
     recap = next(r for r in fixtures.recaps if r.talks)
     moved = replace(recap, talks=(replace(recap.talks[0], track="Another track"), *recap.talks[1:]))
     catalog = replace(fixtures, recaps=tuple(moved if r is recap else r for r in fixtures.recaps))
-    before = {a.path.name: a.content for a in json_indexes.render_site(fixtures)}
-    after = {a.path.name: a.content for a in json_indexes.render_site(catalog)}
+    before = {a.path.name: a.content for a in json_indexes.render_site(fixtures, converter)}
+    after = {a.path.name: a.content for a in json_indexes.render_site(catalog, converter)}
     assert {name for name in before if before[name] != after[name]} == {"talks.json", "people.json"}

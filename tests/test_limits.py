@@ -16,19 +16,13 @@ from conftest import assemble_content
 
 from pipeline import pandoc
 from pipeline.build import BuildOptions, build
+from pipeline.convert import Converter
 from pipeline.load import load_content
 from pipeline.validate import validate_sources
 
 SLOW = "[" * 16 + "a" + "](b)" * 16
 """Links nested 16 deep: about 2 s of pandoc on the development machine."""
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_conversions():
-    pandoc.forget()
-    yield
-    pandoc.forget()
 
 
 def content_with(tmp_path: Path, **fields: str) -> Path:
@@ -53,14 +47,23 @@ def content_with(tmp_path: Path, **fields: str) -> Path:
 def test_a_field_that_outlasts_the_time_limit_is_located_and_the_rest_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(pandoc, "SECONDS_PER_RUN", 0.5)
     content = content_with(tmp_path, intro=f'"{SLOW}"')
+    runs: list[tuple[str, ...]] = []
+
+    def counting(source: str, *args: str) -> str:
+        runs.append(args)
+        return pandoc.run_pandoc(source, *args)
+
+    converter = Converter(run=counting)
     started = time.monotonic()
-    report = validate_sources(load_content(content))
+    report = validate_sources(load_content(content), converter)
     elapsed = time.monotonic() - started
     assert [(p.line, p.dotted_path, p.message) for p in report.problems] == [
         (11, "intro", "Markdown that cannot be built: pandoc took longer than 0.5 s, its limit")]
     # the batch ran into the limit, then the field alone: two limits and the reads of the rest
     assert elapsed < 3.0, elapsed
-    assert pandoc.read_markdown(["Fine *text*.", "More fine text."])  # read once, in validation
+    runs_in_validation = len(runs)
+    assert converter.read(["Fine *text*.", "More fine text."])  # read once, in validation
+    assert len(runs) == runs_in_validation
 
 
 def test_a_field_that_needs_more_than_the_heap_limit_is_located(tmp_path, monkeypatch):
@@ -91,13 +94,14 @@ def test_limits_grow_with_a_batch_but_stay_capped():
 
 def test_citations_are_off_so_brackets_cost_nothing():
     started = time.monotonic()
-    [blocks] = pandoc.read_markdown(["[" * 40 + "x"])
+    [blocks] = Converter().read(["[" * 40 + "x"])
     assert time.monotonic() - started < 1.0
     assert blocks[0]["c"][0] == {"t": "Str", "c": "[" * 40 + "x"}
 
 
 def test_a_nesting_beyond_python_recursion_is_refused_not_a_crash():
     deep = ">" * 1000 + " x"
-    assert pandoc.refused_markdown([deep, "fine"]) == {deep: "the Markdown is nested too deeply to read"}
+    converter = Converter()
+    assert converter.refused([deep, "fine"]) == {deep: "the Markdown is nested too deeply to read"}
     with pytest.raises(pandoc.UnreadableMarkdown):
-        pandoc.read_markdown([deep])
+        converter.read([deep])

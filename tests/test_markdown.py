@@ -13,6 +13,7 @@ import pytest
 import yaml
 from conftest import CONTENT, FIXTURES, ROOT
 
+from pipeline.convert import Converter
 from pipeline.load import load_content
 from pipeline.model import Catalog
 from pipeline.normalize import normalize
@@ -34,8 +35,8 @@ def seed() -> Catalog:
     return catalog_of(CONTENT)
 
 
-def posts(catalog: Catalog, flavor: str) -> dict[str, str]:
-    return {str(a.path): a.content.decode("utf-8") for a in render_flavor(catalog, flavor)}
+def posts(catalog: Catalog, flavor: str, converter: Converter) -> dict[str, str]:
+    return {str(a.path): a.content.decode("utf-8") for a in render_flavor(catalog, flavor, converter)}
 
 
 def unwrapped(text: str) -> str:
@@ -51,16 +52,16 @@ def split_post(text: str) -> tuple[dict, str]:
 
 # --- the seed post ----------------------------------------------------------------------
 
-def test_the_seed_post_matches_its_reviewed_golden_file(seed):
+def test_the_seed_post_matches_its_reviewed_golden_file(seed, converter):
     for flavor in ("hugo", "jekyll", "gfm"):
-        for path, text in posts(seed, flavor).items():
+        for path, text in posts(seed, flavor, converter).items():
             golden = GOLDEN / path
             assert golden.is_file(), f"missing golden {path}: run `invoke golden`"
             assert text == golden.read_text(encoding="utf-8"), f"{path} differs: review, then `invoke golden`"
 
 
-def test_the_seed_post_has_the_published_sections_in_order(seed):
-    _, body = split_post(posts(seed, "hugo")[SEED_POST])
+def test_the_seed_post_has_the_published_sections_in_order(seed, converter):
+    _, body = split_post(posts(seed, "hugo", converter)[SEED_POST])
     headings = re.findall(r"^## (.+)$", body, re.MULTILINE)
     assert headings == [t.title for t in seed.recaps[0].talks] + ["Next meeting"]
     assert body.index("Our May community meeting") < body.index("## Why the future")
@@ -68,14 +69,14 @@ def test_the_seed_post_has_the_published_sections_in_order(seed):
     assert body.endswith("\n\nThis is part 1 of the two-part series “May Community Meeting Recap”.\n")
 
 
-def test_prose_is_wrapped_at_the_site_width_or_kept_one_line_per_paragraph(seed):
-    _, body = split_post(posts(seed, "hugo")[SEED_POST])
+def test_prose_is_wrapped_at_the_site_width_or_kept_one_line_per_paragraph(seed, converter):
+    _, body = split_post(posts(seed, "hugo", converter)[SEED_POST])
     assert seed.site.markdown_wrap == 80
     prose = [line for line in body.splitlines() if "](" not in line and not line.startswith("#")]
     assert max(len(line) for line in prose) <= 80  # headings and long links cannot be cut
     assert "Our May community meeting broke from the usual format. KubeCon EU had just\n" in body
     unwrapping = replace(seed, site=replace(seed.site, markdown_wrap=None))
-    _, one_line = split_post(posts(unwrapping, "hugo")[SEED_POST])
+    _, one_line = split_post(posts(unwrapping, "hugo", converter)[SEED_POST])
     paragraph = next(line for line in one_line.splitlines() if line.startswith("Our May community meeting"))
     assert paragraph.endswith("multi-cluster with headless services.")
 
@@ -85,19 +86,19 @@ def test_prose_is_wrapped_at_the_site_width_or_kept_one_line_per_paragraph(seed)
     assert words(one_line) == words(body)
 
 
-def test_a_talk_says_what_it_was_and_names_speakers_its_summary_does_not(seed, make_content):
-    _, body = split_post(posts(seed, "hugo")[SEED_POST])
+def test_a_talk_says_what_it_was_and_names_speakers_its_summary_does_not(seed, make_content, converter):
+    _, body = split_post(posts(seed, "hugo", converter)[SEED_POST])
     # The summary names Oliver Gould, so the line only says where the talk was given.
     assert "## Why the future of the cloud will be built on Rust\n\nTalk at Cloud Native Rust Day.\n\n" \
         in body
     assert "**Speaker" not in body and "*Talk" not in body
     catalog = catalog_of(make_content([FIXTURES / "valid" / "single-talk.yaml"]))
-    _, fixture = split_post(next(iter(posts(catalog, "hugo").values())))
+    _, fixture = split_post(next(iter(posts(catalog, "hugo", converter).values())))
     assert "## Proxies Without Tears\n\nTalk by Ben Okafor (Maintainer, Example Corp).\n\n" in fixture
 
 
-def test_front_matter_lists_the_eleven_recordings_from_the_talk_data(seed):
-    matter, _ = split_post(posts(seed, "hugo")[SEED_POST])
+def test_front_matter_lists_the_eleven_recordings_from_the_talk_data(seed, converter):
+    matter, _ = split_post(posts(seed, "hugo", converter)[SEED_POST])
     videos = matter["params"]["videoSchema"]
     assert [v["title"] for v in videos] == [t.title for t in seed.recaps[0].talks]
     assert videos[0] == {
@@ -113,8 +114,8 @@ def test_front_matter_lists_the_eleven_recordings_from_the_talk_data(seed):
     assert all(v["thumbnailUrl"].startswith("https://") for v in videos)
 
 
-def test_front_matter_carries_the_fields_a_hugo_theme_reads(seed):
-    matter, _ = split_post(posts(seed, "hugo")[SEED_POST])
+def test_front_matter_carries_the_fields_a_hugo_theme_reads(seed, converter):
+    matter, _ = split_post(posts(seed, "hugo", converter)[SEED_POST])
     assert matter["title"] == "Linkerd at KubeCon EU"
     assert matter["date"] == "2021-06-17"
     assert "lastmod" not in matter
@@ -132,10 +133,10 @@ def test_front_matter_carries_the_fields_a_hugo_theme_reads(seed):
     assert params["readingTime"] == seed.recaps[0].reading_time_minutes
 
 
-def test_without_a_permalink_the_post_carries_its_url_and_a_summary_sentence(make_content):
+def test_without_a_permalink_the_post_carries_its_url_and_a_summary_sentence(make_content, converter):
     catalog = catalog_of(make_content([FIXTURES / "valid" / "single-talk.yaml"]))
     assert catalog.site.permalink is None and catalog.recaps[0].description is None
-    matter, _ = split_post(next(iter(posts(catalog, "hugo").values())))
+    matter, _ = split_post(next(iter(posts(catalog, "hugo", converter).values())))
     assert matter["url"] == "/blog/2024/0502-one-talk-recap/"
     assert matter["url"] == Routes(catalog.site).post_path(catalog.recaps[0])
     assert matter["description"] == ("The smallest conference recap there is: one talk, with nothing "
@@ -143,28 +144,28 @@ def test_without_a_permalink_the_post_carries_its_url_and_a_summary_sentence(mak
     assert matter["params"]["author"] == {"name": "Ada Quill"}  # no site_author: named by name
 
 
-def test_an_update_sets_lastmod(seed):
+def test_an_update_sets_lastmod(seed, converter):
     from datetime import UTC, datetime
     recap = replace(seed.recaps[0], updated=datetime(2021, 6, 20, 8, 30, tzinfo=UTC))
-    matter, _ = split_post(posts(replace(seed, recaps=(recap,)), "hugo")[SEED_POST])
+    matter, _ = split_post(posts(replace(seed, recaps=(recap,)), "hugo", converter)[SEED_POST])
     assert matter["lastmod"] == "2021-06-20T08:30:00+00:00"
 
 
-def test_the_next_meeting_is_shown_in_every_zone_from_one_time(seed):
-    _, body = split_post(posts(seed, "hugo")[SEED_POST])
+def test_the_next_meeting_is_shown_in_every_zone_from_one_time(seed, converter):
+    _, body = split_post(posts(seed, "hugo", converter)[SEED_POST])
     assert "Thursday, June 24, 2021, at 9 a.m. PT / 12 p.m. ET." in unwrapped(body)
 
 
 # --- flavors ----------------------------------------------------------------------------
 
-def test_each_flavor_lands_where_its_engine_expects(seed):
-    assert list(posts(seed, "hugo")) == [SEED_POST]
-    assert list(posts(seed, "jekyll")) == ["jekyll/_posts/2021-06-17-linkerd-at-kubecon-eu.md"]
-    assert list(posts(seed, "gfm")) == ["gfm/2021-06-17-linkerd-at-kubecon-eu.md"]
+def test_each_flavor_lands_where_its_engine_expects(seed, converter):
+    assert list(posts(seed, "hugo", converter)) == [SEED_POST]
+    assert list(posts(seed, "jekyll", converter)) == ["jekyll/_posts/2021-06-17-linkerd-at-kubecon-eu.md"]
+    assert list(posts(seed, "gfm", converter)) == ["gfm/2021-06-17-linkerd-at-kubecon-eu.md"]
 
 
-def test_only_hugo_gets_shortcodes(seed):
-    hugo, jekyll, gfm = (next(iter(posts(seed, f).values())) for f in ("hugo", "jekyll", "gfm"))
+def test_only_hugo_gets_shortcodes(seed, converter):
+    hugo, jekyll, gfm = (next(iter(posts(seed, f, converter).values())) for f in ("hugo", "jekyll", "gfm"))
     assert hugo.count('{{< youtube id="') == 11
     assert '\n{{< youtube id="BWL4889RKhU" >}}\n' in hugo
     for text in (jekyll, gfm):
@@ -173,22 +174,23 @@ def test_only_hugo_gets_shortcodes(seed):
         assert "https://youtu.be/BWL4889RKhU" in text
 
 
-def test_jekyll_front_matter_and_gfm_without_front_matter(seed):
-    matter, _ = split_post(posts(seed, "jekyll")["jekyll/_posts/2021-06-17-linkerd-at-kubecon-eu.md"])
+def test_jekyll_front_matter_and_gfm_without_front_matter(seed, converter):
+    jekyll = posts(seed, "jekyll", converter)
+    matter, _ = split_post(jekyll["jekyll/_posts/2021-06-17-linkerd-at-kubecon-eu.md"])
     assert (matter["layout"], matter["date"]) == ("post", "2021-06-17 00:00:00 +0000")
     assert matter["permalink"] == "/2021/06/17/linkerd-at-kubecon-eu/"
     assert matter["permalink"] == Routes(seed.site).post_path(seed.recaps[0])
-    gfm = posts(seed, "gfm")["gfm/2021-06-17-linkerd-at-kubecon-eu.md"]
+    gfm = posts(seed, "gfm", converter)["gfm/2021-06-17-linkerd-at-kubecon-eu.md"]
     assert gfm.startswith("# Linkerd at KubeCon EU\n\nPart one of the May 2021")  # a plain paragraph
 
 
-def test_the_flavor_comes_from_site_yaml(make_content):
+def test_the_flavor_comes_from_site_yaml(make_content, converter):
     site = FIXTURES / "site.yaml"
     content = make_content([FIXTURES / "valid" / "single-talk.yaml"], site=site)
     text = (content / "site.yaml").read_text(encoding="utf-8") + "markdown:\n  flavor: \"jekyll\"\n"
     (content / "site.yaml").write_text(text, encoding="utf-8")
     from pipeline.render.markdown import render
-    paths = [str(a.path) for a in render(catalog_of(content))]
+    paths = [str(a.path) for a in render(catalog_of(content), converter)]
     assert paths == ["jekyll/_posts/2024-05-02-one-talk-recap.md"]
 
 
@@ -227,8 +229,8 @@ def _headings_and_links(markdown_text: str) -> tuple[list[str], list[str]]:
     return headings, links
 
 
-def test_pandoc_reads_the_post_back_with_the_same_headings_and_links(seed):
-    text = posts(seed, "gfm")["gfm/2021-06-17-linkerd-at-kubecon-eu.md"]
+def test_pandoc_reads_the_post_back_with_the_same_headings_and_links(seed, converter):
+    text = posts(seed, "gfm", converter)["gfm/2021-06-17-linkerd-at-kubecon-eu.md"]
     headings, links = _headings_and_links(text)
     recap = seed.recaps[0]
     assert headings == [recap.title, *(t.title for t in recap.talks), "Next meeting"]
@@ -256,7 +258,8 @@ SINGLE = ("<!doctype html><html><head><script type=\"application/ld+json\">"
 LIST = "<!doctype html><html><body>{{ range .Site.RegularPages }}{{ .Title }}{{ end }}</body></html>\n"
 
 
-def hugo_site(tmp_path: Path, catalog: Catalog) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def hugo_site(tmp_path: Path, catalog: Catalog,
+              converter: Converter) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """Build a minimal Hugo site around the generated bundles with the real Hugo."""
     site = tmp_path / "site"
     (site / "layouts" / "_default").mkdir(parents=True)
@@ -267,7 +270,7 @@ def hugo_site(tmp_path: Path, catalog: Catalog) -> tuple[Path, subprocess.Comple
     (site / "layouts" / "_default" / "single.html").write_text(SINGLE, encoding="utf-8")
     (site / "layouts" / "_default" / "list.html").write_text(LIST, encoding="utf-8")
     (site / "layouts" / "index.html").write_text(LIST, encoding="utf-8")
-    for artifact in render_flavor(catalog, "hugo"):
+    for artifact in render_flavor(catalog, "hugo", converter):
         target = site / Path(*artifact.path.parts[1:])
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(artifact.content)
@@ -284,8 +287,8 @@ def page(public: Path, catalog: Catalog, slug: str) -> str:
     return (public / where / "index.html").read_text(encoding="utf-8")
 
 
-def test_hugo_renders_the_seed_post_cleanly(tmp_path, seed):
-    public, result = hugo_site(tmp_path, seed)
+def test_hugo_renders_the_seed_post_cleanly(tmp_path, seed, converter):
+    public, result = hugo_site(tmp_path, seed, converter)
     assert result.returncode == 0, result.stderr
     assert "WARN" not in result.stdout + result.stderr
     html = page(public, seed, "linkerd-at-kubecon-eu")
@@ -302,16 +305,16 @@ def test_hugo_renders_the_seed_post_cleanly(tmp_path, seed):
     assert structured["datePublished"] == "2021-06-17T00:00:00+00:00"  # schema.org's case survives Hugo
 
 
-def test_front_matter_carries_the_json_ld_of_the_json_export(seed):
+def test_front_matter_carries_the_json_ld_of_the_json_export(seed, converter):
     from pipeline.render.structured_data import json_ld
-    matter, _ = split_post(posts(seed, "hugo")[SEED_POST])
+    matter, _ = split_post(posts(seed, "hugo", converter)[SEED_POST])
     assert json.loads(matter["params"]["jsonLd"]) == json_ld(seed.recaps[0], seed.site)
     assert "<" not in matter["params"]["jsonLd"]
 
 
-def test_hugo_renders_every_valid_fixture(tmp_path, make_content):
+def test_hugo_renders_every_valid_fixture(tmp_path, make_content, converter):
     catalog = catalog_of(make_content(sorted((FIXTURES / "valid").glob("*.yaml"))))
-    public, result = hugo_site(tmp_path, catalog)
+    public, result = hugo_site(tmp_path, catalog, converter)
     assert result.returncode == 0, result.stderr
     assert "WARN" not in result.stdout + result.stderr
     for recap in catalog.recaps:
@@ -321,9 +324,9 @@ def test_hugo_renders_every_valid_fixture(tmp_path, make_content):
             assert section.title.replace("&", "&amp;") in html
 
 
-def test_template_syntax_in_recap_text_renders_literally(tmp_path, make_content):
+def test_template_syntax_in_recap_text_renders_literally(tmp_path, make_content, converter):
     catalog = catalog_of(make_content([HOSTILE]))
-    public, result = hugo_site(tmp_path, catalog)
+    public, result = hugo_site(tmp_path, catalog, converter)
     assert result.returncode == 0, result.stderr
     html = page(public, catalog, "template-syntax").replace("\u200b", "")
     assert html.count("<iframe") == 1  # only the pipeline's own embed of the recording
@@ -342,22 +345,22 @@ def test_template_syntax_in_recap_text_renders_literally(tmp_path, make_content)
     assert structured["headline"] == catalog.recaps[0].title
 
 
-def test_a_call_to_action_shows_only_until_it_expires(make_content):
+def test_a_call_to_action_shows_only_until_it_expires(make_content, converter):
     catalog = catalog_of(make_content([FIXTURES / "valid" / "meeting.yaml"]))
-    _, body = split_post(next(iter(posts(catalog, "hugo").values())))
+    _, body = split_post(next(iter(posts(catalog, "hugo", converter).values())))
     assert "Fill in the community survey" in body  # expires 2024-03-31, the recap is of 2024-03-14
     late = replace(catalog.recaps[0], date=catalog.recaps[0].date.replace(month=4))
-    _, body = split_post(next(iter(posts(replace(catalog, recaps=(late,)), "hugo").values())))
+    _, body = split_post(next(iter(posts(replace(catalog, recaps=(late,)), "hugo", converter).values())))
     assert "Fill in the community survey" not in body
     assert "Join the community chat" in body
 
 
-def test_series_navigation_links_the_other_parts_that_exist(make_content):
+def test_series_navigation_links_the_other_parts_that_exist(make_content, converter):
     valid = FIXTURES / "valid"
     catalog = catalog_of(make_content([valid / "series-part-1.yaml", valid / "series-part-2.yaml"]))
-    first = posts(catalog, "gfm")["gfm/2023-10-19-autumn-summit-recap-part-1.md"]
+    first = posts(catalog, "gfm", converter)["gfm/2023-10-19-autumn-summit-recap-part-1.md"]
     assert "\nThis is part 1 of the two-part series “Autumn Summit Recap”.\n" in first
     assert ("- Part 2: [Autumn Summit Recap, Part 2]"
             "(https://recaps.example.org/blog/2023/1026-autumn-summit-recap-part-2/)") in unwrapped(first)
     alone = replace(catalog, recaps=tuple(r for r in catalog.recaps if r.series.part == 1))
-    assert "Part 2:" not in posts(alone, "gfm")["gfm/2023-10-19-autumn-summit-recap-part-1.md"]
+    assert "Part 2:" not in posts(alone, "gfm", converter)["gfm/2023-10-19-autumn-summit-recap-part-1.md"]

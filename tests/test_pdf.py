@@ -15,6 +15,7 @@ import pytest
 import yaml
 from conftest import CONTENT, FIXTURES, assemble_content
 
+from pipeline.convert import Converter
 from pipeline.load import load_content
 from pipeline.model import Artifact, Catalog
 from pipeline.normalize import normalize
@@ -42,8 +43,8 @@ def seed() -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def seed_handout(seed: Catalog) -> Artifact:
-    return pdf.render(seed)[0]
+def seed_handout(seed: Catalog, converter: Converter) -> Artifact:
+    return pdf.render(seed, converter)[0]
 
 
 def reader(artifact: Artifact) -> pypdf.PdfReader:
@@ -117,22 +118,22 @@ def test_metadata_comes_from_the_recap(seed: Catalog, seed_handout: Artifact) ->
     assert metadata["/CreationDate"] == f"D:{recap.updated:%Y%m%d%H%M%S}Z"
 
 
-def test_two_renders_are_byte_identical(seed: Catalog, seed_handout: Artifact) -> None:
-    assert pdf.render(seed)[0].content == seed_handout.content
+def test_two_renders_are_byte_identical(seed: Catalog, seed_handout: Artifact, converter: Converter) -> None:
+    assert pdf.render(seed, converter)[0].content == seed_handout.content
 
 
-def test_us_letter_paper(seed: Catalog) -> None:
+def test_us_letter_paper(seed: Catalog, converter: Converter) -> None:
     letter = replace(seed, site=replace(seed.site, paper="us-letter"))
-    page = reader(pdf.render(letter)[0]).pages[0]
+    page = reader(pdf.render(letter, converter)[0]).pages[0]
     assert (page.mediabox.width, page.mediabox.height) == (612, 792)
 
 
-def test_hostile_markdown_shows_as_text(tmp_path: Path) -> None:
+def test_hostile_markdown_shows_as_text(tmp_path: Path, converter: Converter) -> None:
     recap = yaml.safe_load((FIXTURES / "valid" / "single-talk.yaml").read_text(encoding="utf-8"))
     recap["talks"][0]["summary"] = HOSTILE
     source = tmp_path / "hostile.yaml"
     source.write_text(yaml.safe_dump(recap, allow_unicode=True), encoding="utf-8")
-    handout = pdf.render(catalog_of(assemble_content(tmp_path / "content", [source])))[0]
+    handout = pdf.render(catalog_of(assemble_content(tmp_path / "content", [source])), converter)[0]
     text = plain_text(handout)
     assert "#read(\u201c/etc/passwd\u201d)" in text  # typst's smart quotes, as on the blog
     assert "root:" not in text
@@ -143,10 +144,10 @@ def test_hostile_markdown_shows_as_text(tmp_path: Path) -> None:
     assert b"1 0 0 rg" not in content  # nothing was painted red
 
 
-def test_the_meeting_handout_has_agenda_and_next_meeting(tmp_path: Path) -> None:
+def test_the_meeting_handout_has_agenda_and_next_meeting(tmp_path: Path, converter: Converter) -> None:
     folder = assemble_content(tmp_path / "content", [FIXTURES / "valid" / "meeting.yaml"])
     catalog = catalog_of(folder)
-    text = plain_text(pdf.render(catalog)[0])
+    text = plain_text(pdf.render(catalog, converter)[0])
     recap = catalog.recaps[0]
     assert recap.next_meeting is not None
     for section in recap.sections:
@@ -197,10 +198,10 @@ def test_every_qr_code_on_the_seed_handout_scans_at_150_dpi(seed: Catalog, seed_
     assert scanned_codes(seed_handout) == printed_links(seed)
 
 
-def test_every_qr_code_on_a_meeting_handout_scans_at_150_dpi(tmp_path: Path) -> None:
+def test_every_qr_code_on_a_meeting_handout_scans_at_150_dpi(tmp_path: Path, converter: Converter) -> None:
     catalog = catalog_of(assemble_content(tmp_path / "content", [FIXTURES / "valid" / "meeting.yaml"]))
     assert len(printed_links(catalog)) == 6
-    assert scanned_codes(pdf.render(catalog)[0]) == printed_links(catalog)
+    assert scanned_codes(pdf.render(catalog, converter)[0]) == printed_links(catalog)
 
 
 def _mapped_characters(artifact: Artifact, font_name: str) -> set[str]:
@@ -219,10 +220,10 @@ def _mapped_characters(artifact: Artifact, font_name: str) -> set[str]:
     return mapped
 
 
-def test_cjk_text_prints_with_real_glyphs_from_the_shipped_font(tmp_path: Path) -> None:
+def test_cjk_text_prints_with_real_glyphs_from_the_shipped_font(tmp_path: Path, converter: Converter) -> None:
     source = FIXTURES / "valid" / "non-ascii.yaml"
     folder = assemble_content(tmp_path / "content", [source])
-    handout = pdf.render(catalog_of(folder))[0]
+    handout = pdf.render(catalog_of(folder), converter)[0]
     text = plain_text(handout)
     assert "東京" in text and "サービスメッシュ入門\uff1a東京からの視点" in text
     printed = yaml.safe_load(source.read_text(encoding="utf-8"))
@@ -256,11 +257,11 @@ def test_images_enter_the_typst_folder_under_their_hash_only() -> None:
     assert len(PurePosixPath(first).stem) == 32 and PurePosixPath(first).stem.isalnum()
 
 
-def test_every_link_is_printed_for_readers_of_the_paper_copy(tmp_path: Path) -> None:
+def test_every_link_is_printed_for_readers_of_the_paper_copy(tmp_path: Path, converter: Converter) -> None:
     folder = assemble_content(tmp_path / "content", [FIXTURES / "valid" / "meeting.yaml"])
     for catalog in (catalog_of(CONTENT), catalog_of(folder)):
         recap = catalog.recaps[0]
-        text = plain_text(pdf.render(catalog)[0]).replace(" ", "")
+        text = plain_text(pdf.render(catalog, converter)[0]).replace(" ", "")
         urls = [link.url for talk in recap.talks for link in talk.links]
         urls += [link.url for link in recap.related]
         urls += [action.url for action in recap.calls_to_action if action.active_on(recap.date)]

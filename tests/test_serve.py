@@ -22,8 +22,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import BuildOptions
+from pipeline.convert import Converter
 from pipeline.load import load_content
 from pipeline.normalize import normalize
+from pipeline.pandoc import READER, run_pandoc
 from pipeline.serve import HOST, Preview
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -483,3 +485,31 @@ def test_outputs_are_found_from_the_manifest_whatever_the_layout(seed_content, t
     assert view.feed is not None
     assert dict(view.feed.channels) == {"hugo/static/feeds/": ("hugo/static/feeds/atom.xml",
                                                                "hugo/static/feeds/feed.json")}
+
+
+def test_a_rebuild_reads_only_the_markdown_that_changed(seed_content, tmp_path):
+    """The preview keeps its converter between rebuilds, cache folder or not: after an
+    edit to one field, pandoc reads that field and nothing else again."""
+    options = BuildOptions(seed_content, tmp_path / "dist", datetime(2030, 1, 1, tzinfo=UTC), jobs=1)
+    preview = Preview(options, port=0)
+    runs: list[tuple[str, tuple[str, ...]]] = []
+
+    def counting(source: str, *args: str) -> str:
+        runs.append((source, args))
+        return run_pandoc(source, *args)
+
+    preview.converter = Converter(jobs=1, run=counting)
+    try:
+        assert preview.rebuild()
+        assert any(args[1] == READER for _, args in runs)
+        runs.clear()
+        source = seed_content / "recaps" / f"{SEED}.yaml"
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text.replace("Our May community meeting", "Our edited community meeting", 1),
+                          encoding="utf-8")
+        assert preview.rebuild()
+        (recap,) = normalize(load_content(seed_content)).recaps
+        assert recap.intro is not None and "Our edited community meeting" in recap.intro
+        assert [source for source, args in runs if args[1] == READER] == [recap.intro]
+    finally:
+        preview.stop()

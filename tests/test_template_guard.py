@@ -69,22 +69,22 @@ def test_attribute_blocks_and_task_boxes_are_broken_where_they_would_act():
 
 
 @pytest.mark.parametrize("flavor", ["hugo", "jekyll"])
-def test_no_post_carries_liquid_kramdown_attributes_or_task_boxes(attacks, flavor):
-    for artifact in render_flavor(attacks, flavor):
+def test_no_post_carries_liquid_kramdown_attributes_or_task_boxes(attacks, flavor, converter):
+    for artifact in render_flavor(attacks, flavor, converter):
         body = artifact.content.decode("utf-8").split("\n---\n", 1)[1]
         live = re.sub(r'\{\{< youtube "[A-Za-z0-9_-]{11}" >\}\}', "", body)
         for pattern in (LIQUID, KRAMDOWN_EXTENSION, ATTRIBUTE_AT_LINE_START, HEADING_ATTRIBUTE, TASK_BOX):
             assert not pattern.search(live), (artifact.path, pattern.pattern, pattern.search(live))
 
 
-def test_hugo_with_attributes_on_sets_no_attribute_from_recap_text(tmp_path, attacks):
+def test_hugo_with_attributes_on_sets_no_attribute_from_recap_text(tmp_path, attacks, converter):
     site = tmp_path / "site"
     (site / "layouts" / "_default").mkdir(parents=True)
     (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
     (site / "layouts" / "_default" / "single.html").write_text(SINGLE, encoding="utf-8")
     (site / "layouts" / "_default" / "list.html").write_text(LIST, encoding="utf-8")
     (site / "layouts" / "index.html").write_text(LIST, encoding="utf-8")
-    for artifact in render_flavor(attacks, "hugo"):
+    for artifact in render_flavor(attacks, "hugo", converter):
         target = site / Path(*artifact.path.parts[1:])
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(artifact.content)

@@ -12,13 +12,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from pipeline.convert import Converter
 from pipeline.importer.nodes import Markdown
 from pipeline.importer.report import Draft, ImportFailed
 from pipeline.landing import IMPORTED_FROM
 from pipeline.load import parse_yaml
 from pipeline.model import JsonPath
 from pipeline.new import MODELINE
-from pipeline.pandoc import write_documents
 from pipeline.placeholders import placeholder
 
 TOP_ORDER = ("id", "kind", "title", "slug", "aliases", "date", "updated", "draft", "authors", "tags",
@@ -57,10 +57,10 @@ def _replace_markdown(value: Any, written: dict[int, str]) -> Any:
     return value
 
 
-def write_markdown(draft: Draft) -> None:
+def write_markdown(draft: Draft, converter: Converter) -> None:
     """Write every Markdown field of the draft with pandoc's Markdown writer, in one batch."""
     fields = list(_markdown_fields(draft.recap))
-    texts = write_documents([field.blocks for field in fields], *MARKDOWN_WRITER)
+    texts = converter.write([field.blocks for field in fields], *MARKDOWN_WRITER)
     written = {}
     for field, text in zip(fields, texts, strict=True):
         text = text.strip("\n")

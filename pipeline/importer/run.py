@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from pipeline.convert import Converter
 from pipeline.errors import UsageError
 from pipeline.images import IMAGE_NAME, MAX_IMAGE_BYTES, media_type
 from pipeline.importer.authors import read_site_authors
@@ -100,10 +101,10 @@ def _write(target: Path, text: str, people: tuple[Path, str] | None, file: str) 
         raise
 
 
-def _problems_of(content_dir: Path, target: Path) -> tuple[Problem, ...]:
+def _problems_of(content_dir: Path, target: Path, converter: Converter) -> tuple[Problem, ...]:
     """Give what validation finds in the new source, and in other files about it (a clash
     is reported on whichever of the two files sorts later)."""
-    report = validate_sources(load_content(content_dir))
+    report = validate_sources(load_content(content_dir), converter)
     file = display_path(target)
     return tuple(p for p in report.problems if p.file == file or file in (p.hint or ""))
 
@@ -140,9 +141,11 @@ def copy_bundle_images(post: Path, source: Path) -> list[Path]:
 
 
 def import_post(path: Path, content_dir: Path, *, slug: str | None = None, today: date,
-                setting: Setting | None = None) -> ImportResult:
-    """Import one post as a draft source; raise `ImportFailed` (nothing written) when it cannot."""
+                setting: Setting | None = None, converter: Converter | None = None) -> ImportResult:
+    """Import one post as a draft source; raise `ImportFailed` (nothing written) when it cannot.
+    `converter` (default: a new one) writes the Markdown and validation reads it back."""
     setting = setting or load_setting(content_dir, today)
+    converter = converter or Converter()
     post = read_post(path)
     draft = compose(post, setting)
     if slug is None:
@@ -160,7 +163,7 @@ def import_post(path: Path, content_dir: Path, *, slug: str | None = None, today
     proposed = {pid: entry.get("name", pid) for pid, entry in draft.proposed_people.items()}
     account(post, draft, {**setting.registry.names, **proposed})
     try:
-        write_markdown(draft)
+        write_markdown(draft, converter)
     except PandocError as error:
         raise ImportFailed(f"{post.file}: pandoc could not write the Markdown fields: {error}") from None
     text = source_text(draft, post.file)
@@ -172,7 +175,8 @@ def import_post(path: Path, content_dir: Path, *, slug: str | None = None, today
     copy_bundle_images(path, target)
     not_imported = tuple(f"line {line}: {what}" for line, what in sorted(post.not_imported))
     return ImportResult(path, target, None, people[0] if people else None, draft.guesses(),
-                        tuple(draft.notes), _problems_of(content_dir, target), not_imported=not_imported)
+                        tuple(draft.notes), _problems_of(content_dir, target, converter),
+                        not_imported=not_imported)
 
 
 def import_posts(paths: Sequence[Path], content_dir: Path, *, slug: str | None = None,
@@ -187,10 +191,12 @@ def import_posts(paths: Sequence[Path], content_dir: Path, *, slug: str | None =
     date. Raises `UsageError` only when the content folder itself cannot be used.
     """
     setting = load_setting(content_dir, today, authors_file)
+    converter = Converter()  # validation after each import reads the other recaps once
     results = []
     for path in find_posts(paths):
         try:
-            results.append(import_post(path, content_dir, slug=slug, today=today, setting=setting))
+            results.append(import_post(path, content_dir, slug=slug, today=today, setting=setting,
+                                       converter=converter))
         except AlreadyImported as reason:
             results.append(ImportResult(path, skipped=str(reason)))
         except ImportFailed as error:

@@ -15,8 +15,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pipeline import pandoc
-from pipeline.cache import ConversionStore
+from pipeline.convert import Converter
 from pipeline.manifest import SITE, read_manifest
 from pipeline.model import Catalog, Recap
 from pipeline.render.feeds import build_entries
@@ -132,15 +131,8 @@ def take_snapshot(everything: Catalog, out_dir: Path, now: datetime,
     return Snapshot(everything.site.title, tuple(views), site_wide)
 
 
-def post_body(published: Catalog, recap: Recap, cache_dir: Path | None) -> str:
-    """Give the recap's body as HTML: the very body its feed entry carries (conversions
-    come from the build's cache, so a recap the build just rendered costs no pandoc run)."""
-    store = ConversionStore(cache_dir) if cache_dir else None
-    pandoc.store = store
-    try:
-        (entry,) = build_entries({recap.id}, published.recaps, published.site)
-    finally:
-        pandoc.store = None
-        if store is not None:
-            store.close()
+def post_body(published: Catalog, recap: Recap, converter: Converter) -> str:
+    """Give the recap's body as HTML: the very body its feed entry carries (with the
+    build's converter, a recap the build just rendered costs no pandoc run)."""
+    (entry,) = build_entries({recap.id}, published.recaps, published.site, converter)
     return entry.content_html

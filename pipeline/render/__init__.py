@@ -4,11 +4,14 @@ A format gives `Artifact`s (a relative path and bytes) and never touches the dis
 is `pipeline.write`'s job. Each is a `Format`, whose outputs come in up to two kinds, so
 that a rebuild can render only what is stale:
 
-* `render_recaps(catalog, recaps)`: the outputs that belong to single recaps (a post, a
-  handout, a recap's JSON); given only the stale recaps, with the whole catalog for
-  context such as series navigation;
-* `render_site(catalog, channels)`: the outputs over many recaps (feeds, indexes,
-  meetings.ics).
+* `render_recaps(catalog, recaps, converter)`: the outputs that belong to single recaps
+  (a post, a handout, a recap's JSON); given only the stale recaps, with the whole
+  catalog for context such as series navigation;
+* `render_site(catalog, channels, converter)`: the outputs over many recaps (feeds,
+  indexes, meetings.ics).
+
+Both convert Markdown through the `pipeline.convert.Converter` they are given, so they
+keep no state of their own and a test renders in memory with `Converter()`.
 
 A format may split its site-wide outputs into *channels* that rebuild on their own: its
 `channels(catalog)` names each channel and the recaps it shows, and `render_site` renders
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, ClassVar
 from pipeline.fingerprint import code_fingerprint
 
 if TYPE_CHECKING:
+    from pipeline.convert import Converter
     from pipeline.model import Artifact, Catalog, Recap
 
 SHARED = tuple(f"pipeline/{name}" for name in (
@@ -35,7 +39,7 @@ SHARED = tuple(f"pipeline/{name}" for name in (
     # what turns sources into the catalog
     "load.py", "plain_files.py", "images.py", "markdown_check.py", "normalize.py", "model.py",
     # what converts Markdown, and keeps conversions
-    "pandoc.py", "cache.py", "sanitize.py", "errors.py",
+    "pandoc.py", "convert.py", "cache.py", "sanitize.py", "errors.py",
     # where outputs go; the formats' protocol and the document pieces they share
     "routes.py", "render/__init__.py", "fingerprint.py", "render/document.py",
 ))
@@ -70,7 +74,8 @@ class Format:
         shared code, its own code and templates, and the tools' versions."""
         return code_fingerprint((*SHARED, *cls.depends_on), (*SHARED_TOOLS, *cls.tools))
 
-    def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+    def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap],
+                      converter: Converter) -> list[Artifact]:
         """Give the outputs of `recaps` (the catalog is there for context)."""
         return []
 
@@ -79,14 +84,17 @@ class Format:
         in order. By default one unnamed channel shows every recap."""
         return {"": tuple(recap.id for recap in catalog.recaps)}
 
-    def render_site(self, catalog: Catalog, channels: Collection[str]) -> list[Artifact]:
+    def render_site(self, catalog: Catalog, channels: Collection[str],
+                    converter: Converter) -> list[Artifact]:
         """Give the site-wide outputs of the named `channels`."""
         return []
 
-    def render(self, catalog: Catalog) -> list[Artifact]:
+    def render(self, catalog: Catalog, converter: Converter) -> list[Artifact]:
         """Give every output of the format for the whole catalog."""
-        site_wide = self.render_site(catalog, tuple(self.channels(catalog))) if self.site_wide else []
-        return [*(self.render_recaps(catalog, catalog.recaps) if self.per_recap else []), *site_wide]
+        per_recap = self.render_recaps(catalog, catalog.recaps, converter) if self.per_recap else []
+        channels = tuple(self.channels(catalog))
+        site_wide = self.render_site(catalog, channels, converter) if self.site_wide else []
+        return [*per_recap, *site_wide]
 
 
 class MarkdownPosts(Format):
@@ -96,10 +104,11 @@ class MarkdownPosts(Format):
                   "pipeline/yaml_text.py")
     per_recap = True
 
-    def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+    def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap],
+                      converter: Converter) -> list[Artifact]:
         from pipeline.render import markdown
 
-        return markdown.render_recaps(catalog, recaps)
+        return markdown.render_recaps(catalog, recaps, converter)
 
 
 class PdfHandouts(Format):
@@ -108,10 +117,11 @@ class PdfHandouts(Format):
     tools = ("typst", "segno")
     per_recap = True
 
-    def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+    def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap],
+                      converter: Converter) -> list[Artifact]:
         from pipeline.render import pdf
 
-        return pdf.render_recaps(catalog, recaps)
+        return pdf.render_recaps(catalog, recaps, converter)
 
 
 class Feeds(Format):
@@ -125,10 +135,11 @@ class Feeds(Format):
 
         return feeds.channel_recaps(catalog)
 
-    def render_site(self, catalog: Catalog, channels: Collection[str]) -> list[Artifact]:
+    def render_site(self, catalog: Catalog, channels: Collection[str],
+                    converter: Converter) -> list[Artifact]:
         from pipeline.render import feeds
 
-        return feeds.render(catalog, channels)
+        return feeds.render(catalog, converter, channels)
 
 
 class JsonExports(Format):
@@ -137,15 +148,17 @@ class JsonExports(Format):
                   "pipeline/render/json_indexes.py", "pipeline/render/structured_data.py")
     per_recap = site_wide = True
 
-    def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+    def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap],
+                      converter: Converter) -> list[Artifact]:
         from pipeline.render import json_export
 
-        return json_export.render_recaps(catalog, recaps)
+        return json_export.render_recaps(catalog, recaps, converter)
 
-    def render_site(self, catalog: Catalog, channels: Collection[str]) -> list[Artifact]:
+    def render_site(self, catalog: Catalog, channels: Collection[str],
+                    converter: Converter) -> list[Artifact]:
         from pipeline.render import json_export
 
-        return json_export.render_site(catalog)
+        return json_export.render_site(catalog, converter)
 
 
 class Calendars(Format):
@@ -154,12 +167,14 @@ class Calendars(Format):
     tools = ("icalendar",)
     per_recap = site_wide = True
 
-    def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+    def render_recaps(self, catalog: Catalog, recaps: Sequence[Recap],
+                      converter: Converter) -> list[Artifact]:
         from pipeline.render import calendar
 
         return calendar.render_recaps(catalog, recaps)
 
-    def render_site(self, catalog: Catalog, channels: Collection[str]) -> list[Artifact]:
+    def render_site(self, catalog: Catalog, channels: Collection[str],
+                    converter: Converter) -> list[Artifact]:
         from pipeline.render import calendar
 
         return calendar.render_site(catalog)

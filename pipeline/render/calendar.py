@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, Timezone
@@ -36,6 +37,9 @@ from pipeline.model import Artifact, Catalog, NextMeeting, Recap, Site
 from pipeline.render.document import meeting_sentence
 from pipeline.render.structured_data import meeting_name, meeting_start
 from pipeline.routes import MEETINGS_CALENDAR, Routes
+
+if TYPE_CHECKING:
+    from pipeline.convert import Converter
 
 FORMAT = "calendar"
 
@@ -125,8 +129,10 @@ def _start_of(recap: Recap) -> datetime:
     return recap.next_meeting.start
 
 
-def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
-    """Give one invite per recap that announces a next meeting."""
+def render_recaps(catalog: Catalog, recaps: Sequence[Recap],
+                  converter: Converter | None = None) -> list[Artifact]:
+    """Give one invite per recap that announces a next meeting (an invite has no Markdown:
+    a converter is never needed)."""
     site = catalog.site
     routes = Routes(site)
     artifacts = []
@@ -139,13 +145,14 @@ def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     return artifacts
 
 
-def render_site(catalog: Catalog) -> list[Artifact]:
+def render_site(catalog: Catalog, converter: Converter | None = None) -> list[Artifact]:
     """Give meetings.ics, the upcoming meetings of every recap."""
     site = catalog.site
     ical = calendar_of(upcoming(catalog), site, f"{site.title}: meetings", MEETINGS_CALENDAR)
     return [Artifact(Routes(site).file(MEETINGS_CALENDAR), ical, FORMAT)]
 
 
-def render(catalog: Catalog) -> list[Artifact]:
-    """Give every invite and meetings.ics."""
+def render(catalog: Catalog, converter: Converter | None = None) -> list[Artifact]:
+    """Give every invite and meetings.ics (a converter is never needed, as for the other
+    formats' `render` it may be given)."""
     return render_recaps(catalog, catalog.recaps) + render_site(catalog)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from pipeline.convert import Converter
 from pipeline.model import NextMeeting, Person, Recap, Recording, Site, Takeaway
-from pipeline.pandoc import read_markdown
 from pipeline.routes import Routes
 from pipeline.sanitize import Block, Inline
 
@@ -197,12 +197,12 @@ def series_links(recaps: Sequence[Recap], site: Site, published: Sequence[Recap]
     }
 
 
-def prepare(recaps: Sequence[Recap], site: Site,
+def prepare(recaps: Sequence[Recap], site: Site, converter: Converter,
             published: Sequence[Recap] | None = None) -> list[RecapDocument]:
     """Parse every Markdown field of every recap in one pandoc run; series navigation
     links the parts found in `published` (default: `recaps`)."""
     fields = list(dict.fromkeys(field for recap in recaps for field in markdown_fields(recap)))
-    parsed = dict(zip(fields, read_markdown(fields), strict=True))
+    parsed = dict(zip(fields, converter.read(fields), strict=True))
     links = series_links(recaps, site, recaps if published is None else published)
     return [RecapDocument(recap, parsed, links[recap.id]) for recap in recaps]
 

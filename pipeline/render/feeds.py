@@ -29,8 +29,8 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
+from pipeline.convert import Converter, key
 from pipeline.model import Artifact, Catalog, Person, Recap, Recording, Site
-from pipeline.pandoc import recall_or_make, stored_key, write_documents
 from pipeline.render import Feeds
 from pipeline.render.body import Style, body_blocks
 from pipeline.render.document import (
@@ -101,7 +101,7 @@ def channel_recaps(catalog: Catalog) -> dict[str, tuple[str, ...]]:
             for folder, _, _, recaps in channel_specs(catalog)}
 
 
-def render(catalog: Catalog, channels: Collection[str] | None = None) -> list[Artifact]:
+def render(catalog: Catalog, converter: Converter, channels: Collection[str] | None = None) -> list[Artifact]:
     """Give atom.xml, rss.xml and feed.json for the site, each tag and each series (or
     for the channels whose folders are `channels`)."""
     site = catalog.site
@@ -109,7 +109,7 @@ def render(catalog: Catalog, channels: Collection[str] | None = None) -> list[Ar
              for folder, title, description, recaps in channel_specs(catalog)
              if channels is None or folder in channels]
     shown = {recap.id for *_, recaps in specs for recap in recaps}
-    entries = {entry.id: entry for entry in build_entries(shown, catalog.recaps, site)}
+    entries = {entry.id: entry for entry in build_entries(shown, catalog.recaps, site, converter)}
     artifacts = []
     for folder, title, description, recaps in specs:
         channel = Channel(folder, title, description, tuple(entries[recap.id] for recap in recaps))
@@ -148,26 +148,26 @@ def channel_artifacts(channel: Channel, site: Site) -> list[Artifact]:
 
 # --- entries: the recap body as HTML a feed reader can show -------------------------------
 
-def build_entries(wanted: set[str], recaps: Sequence[Recap], site: Site) -> list[Entry]:
+def build_entries(wanted: set[str], recaps: Sequence[Recap], site: Site, converter: Converter) -> list[Entry]:
     """Give the entries of the recaps whose ids are `wanted`, bodies written in one pandoc run.
 
     `recaps` is every published recap, so that series navigation lists every part. A body
-    is stored under a digest of all it is made from (the recap, the site, the series
+    is remembered under a digest of all it is made from (the recap, the site, the series
     links and the code), so a rebuild after one edit writes one body, not every entry.
     """
     chosen = [recap for recap in recaps if recap.id in wanted]
     links = series_links(chosen, site, recaps)
-    keys = {recap.id: stored_key("feed entry", Feeds.fingerprint(), repr((recap, site, links[recap.id])))
+    keys = {recap.id: key("feed entry", Feeds.fingerprint(), repr((recap, site, links[recap.id])))
             for recap in chosen}
 
     def write_bodies(recap_ids: list[str]) -> dict[str, str]:
         wanted_now = set(recap_ids)
-        documents = prepare([recap for recap in chosen if recap.id in wanted_now], site, recaps)
-        written = write_documents([reader_blocks(doc.recap, body_blocks(doc, FEED_STYLE), site)
+        documents = prepare([recap for recap in chosen if recap.id in wanted_now], site, converter, recaps)
+        written = converter.write([reader_blocks(doc.recap, body_blocks(doc, FEED_STYLE), site)
                                    for doc in documents], "html", *HTML_OPTIONS)
         return {doc.recap.id: body for doc, body in zip(documents, written, strict=True)}
 
-    bodies = recall_or_make(keys, write_bodies)
+    bodies = converter.memo(keys, write_bodies)
     return [entry_for(recap, bodies[recap.id], site) for recap in chosen]
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from pipeline.convert import Converter
 from pipeline.model import (
     Artifact,
     CallToAction,
@@ -261,9 +262,9 @@ def recap_export(recap: Recap, catalog: Catalog, html: Html) -> Record:
     }
 
 
-def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+def render_recaps(catalog: Catalog, recaps: Sequence[Recap], converter: Converter) -> list[Artifact]:
     """Give the export and the JSON-LD of each of `recaps`."""
-    html = html_of(field for recap in recaps for field in markdown_fields(recap))
+    html = html_of((field for recap in recaps for field in markdown_fields(recap)), converter)
     routes = Routes(catalog.site)
     artifacts = []
     for recap in recaps:
@@ -273,6 +274,6 @@ def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
     return artifacts
 
 
-def render(catalog: Catalog) -> list[Artifact]:
+def render(catalog: Catalog, converter: Converter) -> list[Artifact]:
     """Give every JSON export of the catalog's (published) recaps."""
-    return render_recaps(catalog, catalog.recaps) + render_site(catalog)
+    return render_recaps(catalog, catalog.recaps, converter) + render_site(catalog, converter)

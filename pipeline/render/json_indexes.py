@@ -18,9 +18,10 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from pipeline.convert import Converter
+from pipeline.convert import key as store_key
 from pipeline.images import EXTENSIONS, image_bytes
 from pipeline.model import Artifact, Catalog, Person, Recap, Site, Talk
-from pipeline.pandoc import recall_or_make, stored_key
 from pipeline.render import JsonExports
 from pipeline.render.document import takeaway_texts
 from pipeline.render.json_records import (
@@ -165,20 +166,20 @@ def recap_piece(recap: Recap, site: Site, html: Html) -> RecapPiece:
                       tuple(appearances), inline_people)
 
 
-def recap_pieces(catalog: Catalog) -> list[RecapPiece]:
+def recap_pieces(catalog: Catalog, converter: Converter) -> list[RecapPiece]:
     """Give each recap's piece, newest recap first: stored under a digest of the recap,
     the site and the code, or made (one pandoc batch for all that are missing) and stored."""
     site = catalog.site
     context = (JsonExports.fingerprint(), repr(site))
-    keys = {recap.id: stored_key("json index piece", *context, repr(recap)) for recap in catalog.recaps}
+    keys = {recap.id: store_key("json index piece", *context, repr(recap)) for recap in catalog.recaps}
     by_id = {recap.id: recap for recap in catalog.recaps}
 
     def make(recap_ids: list[str]) -> dict[str, str]:
         missing = [by_id[recap_id] for recap_id in recap_ids]
-        html = html_of(talk_fields(missing))
+        html = html_of(talk_fields(missing), converter)
         return {recap.id: recap_piece(recap, site, html).to_text() for recap in missing}
 
-    texts = recall_or_make(keys, make)
+    texts = converter.memo(keys, make)
     return [RecapPiece.from_text(texts[recap.id]) for recap in catalog.recaps]
 
 
@@ -218,10 +219,10 @@ def people_export(catalog: Catalog, pieces: Sequence[RecapPiece]) -> Record:
     return {"schema_version": SCHEMA_VERSION, "people": people}
 
 
-def render_site(catalog: Catalog) -> list[Artifact]:
+def render_site(catalog: Catalog, converter: Converter) -> list[Artifact]:
     """Give the exports that span every recap, joined from the recaps' pieces: the index,
     people (and their avatars) and talks."""
-    pieces = recap_pieces(catalog)
+    pieces = recap_pieces(catalog, converter)
     routes = Routes(catalog.site)
     people = people_export(catalog, pieces)
     avatars = {catalog.people[record["id"]] for record in people["people"].values()

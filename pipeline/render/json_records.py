@@ -12,8 +12,8 @@ from html import unescape
 from pathlib import PurePosixPath
 from typing import Any
 
+from pipeline.convert import Converter
 from pipeline.model import Artifact, Person, Recap, Site
-from pipeline.pandoc import markdown_to
 from pipeline.render.document import person_label
 from pipeline.routes import Routes
 
@@ -91,10 +91,12 @@ def html_text(html: str) -> str:
     return " ".join(unescape(_TAG.sub("", html)).split())
 
 
-def html_of(fields: Iterable[str]) -> dict[str, str]:
-    """Convert Markdown fields to HTML, in one batched (and cached) pandoc call."""
+def html_of(fields: Iterable[str], converter: Converter) -> dict[str, str]:
+    """Convert Markdown fields to HTML, in one batched (and remembered) pandoc call."""
     unique = list(dict.fromkeys(fields))
-    return dict(zip(unique, markdown_to(unique, "html", *HTML_OPTIONS), strict=True)) if unique else {}
+    if not unique:
+        return {}
+    return dict(zip(unique, converter.markdown_to(unique, "html", *HTML_OPTIONS), strict=True))
 
 
 

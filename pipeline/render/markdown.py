@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pipeline.convert import Converter
 from pipeline.model import Artifact, Catalog, Embed, Person, Recap, Recording, Site, start_in_url
-from pipeline.pandoc import encode_document, write_encoded
+from pipeline.pandoc import encode_document
 from pipeline.render.body import Style, body_blocks, embed_card
 from pipeline.render.document import (
     RecapDocument,
@@ -286,7 +287,7 @@ def image_artifacts(recap: Recap, site: Site) -> list[Artifact]:
             for image in recap.images]
 
 
-def render_flavor(catalog: Catalog, flavor_name: str,
+def render_flavor(catalog: Catalog, flavor_name: str, converter: Converter,
                   recaps: Sequence[Recap] | None = None) -> list[Artifact]:
     """Give one post per recap (default: every recap of the catalog) in the named flavor,
     with the images that travel with it."""
@@ -295,8 +296,8 @@ def render_flavor(catalog: Catalog, flavor_name: str,
     chosen = catalog.recaps if recaps is None else recaps
     if not chosen:
         return []
-    documents = prepare(chosen, site, catalog.recaps)
-    bodies = write_encoded(post_bodies(documents, flavor, site), WRITER, *writer_options(site))
+    documents = prepare(chosen, site, converter, catalog.recaps)
+    bodies = converter.write_encoded(post_bodies(documents, flavor, site), WRITER, *writer_options(site))
     bodies = [neutralize_written(body) if flavor.neutralize else without_task_boxes(body) for body in bodies]
     routes = Routes(site)
     artifacts = []
@@ -310,11 +311,11 @@ def render_flavor(catalog: Catalog, flavor_name: str,
     return artifacts
 
 
-def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+def render_recaps(catalog: Catalog, recaps: Sequence[Recap], converter: Converter) -> list[Artifact]:
     """Give the posts of `recaps` in the flavor content/site.yaml (or `--flavor`) selects."""
-    return render_flavor(catalog, catalog.site.markdown_flavor, recaps)
+    return render_flavor(catalog, catalog.site.markdown_flavor, converter, recaps)
 
 
-def render(catalog: Catalog) -> list[Artifact]:
+def render(catalog: Catalog, converter: Converter) -> list[Artifact]:
     """Give every post of the catalog."""
-    return render_recaps(catalog, catalog.recaps)
+    return render_recaps(catalog, catalog.recaps, converter)

@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 import segno
 import typst
 
+from pipeline.convert import Converter
 from pipeline.errors import PipelineError
 from pipeline.images import EXTENSIONS, image_bytes
 from pipeline.model import (
@@ -59,7 +60,6 @@ from pipeline.model import (
     TalkLink,
     clock_text,
 )
-from pipeline.pandoc import markdown_to
 from pipeline.render.body import DEFAULT_ACTION_LABEL, EMBED_SITES, meeting_line
 from pipeline.render.document import (
     LINK_KINDS,
@@ -421,10 +421,11 @@ def _all_markdown(recaps: Sequence[Recap]) -> Iterator[str]:
         yield from markdown_fields(recap)
 
 
-def render_recaps(catalog: Catalog, recaps: Sequence[Recap]) -> list[Artifact]:
+def render_recaps(catalog: Catalog, recaps: Sequence[Recap], converter: Converter) -> list[Artifact]:
     """Give one handout per recap, converting every Markdown field in one pandoc batch."""
     fields = list(dict.fromkeys(_all_markdown(recaps)))
-    markup = dict(zip(fields, markdown_to(fields, "typst", adapt=without_fragment_links), strict=True))
+    typst = converter.markdown_to(fields, "typst", adapt=without_fragment_links)
+    markup = dict(zip(fields, typst, strict=True))
     routes = Routes(catalog.site)
     return [
         Artifact(
@@ -461,6 +462,6 @@ def placed_images(markup: Mapping[str, str], recap: Recap) -> dict[str, str]:
     return {field: _TYPST_IMAGE.sub(place, markup[field]) for field in markdown_fields(recap)}
 
 
-def render(catalog: Catalog) -> list[Artifact]:
+def render(catalog: Catalog, converter: Converter) -> list[Artifact]:
     """Give the handout of every recap of the catalog."""
-    return render_recaps(catalog, catalog.recaps)
+    return render_recaps(catalog, catalog.recaps, converter)
