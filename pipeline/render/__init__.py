@@ -4,9 +4,9 @@ A format gives `Artifact`s (a relative path and bytes) and never touches the dis
 is `pipeline.write`'s job. It has up to two parts, so that a rebuild can render only
 what is stale:
 
-* `per_recap(catalog, recaps, converter)`: the outputs that belong to single recaps (a post, a
-  handout, a recap's JSON); given only the stale recaps, with the whole catalog for
-  context such as series navigation;
+* `per_recap(catalog, recaps, converter)`: the outputs that belong to single recaps (a
+  post, a handout, a recap's JSON); given only the stale recaps, with the whole catalog
+  for context such as series navigation;
 * `site_wide(catalog, converter)`: the outputs over many recaps (feeds, indexes,
   meetings.ics).
 
@@ -15,8 +15,8 @@ keep no state of their own and a test renders in memory with `Converter()`.
 
 A format may split its site-wide outputs into *parts* that rebuild on their own: its
 `parts(catalog)` names each part and the recaps it shows, and `site_wide(catalog,
-converter, parts=...)` renders only the named parts. Feeds do, one part per channel, so that an edit
-to one recap rewrites the channels that show it and not the other hundred.
+converter, parts=...)` renders only the named parts. Feeds do, one part per channel, so
+that an edit to one recap rewrites the channels that show it and not the other hundred.
 """
 
 from __future__ import annotations
