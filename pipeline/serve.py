@@ -377,7 +377,9 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 def serve(options: BuildOptions, port: int, host: str = HOST, hugo_site: Path | None = None) -> None:
     """Serve until interrupted (Ctrl-C, SIGTERM or SIGHUP), then leave nothing running."""
     preview = Preview(options, port=port, host=host, hugo_site=hugo_site and check_site(hugo_site))
-    numbers = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    # SIGINT too: a preview started from a background job inherits it ignored, and would
+    # then outlive the Ctrl-C meant for it.
+    numbers = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
     handlers = {number: signal.signal(number, _interrupt) for number in numbers}
     try:
         server = preview.start()
