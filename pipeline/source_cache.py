@@ -3,8 +3,9 @@ schema-checked again: on 1,000 recaps that is most of a no-op rebuild.
 
 Keyed by the SHA-256 of each file's bytes (reading and hashing 1,000 files costs ~20 ms;
 parsing them costs seconds: a rebuild of 1,000 recaps whose stamp no longer holds took
-1.4 s with this cache and 6.7 s without, measured on 2 cores). Stored with `marshal`, which holds plain data and cannot run
-code when loaded. Cross-file rules always run on every file.
+1.4 s with this cache and 6.7 s without, measured on 2 cores). Stored with `marshal`,
+which holds plain data and cannot run code when loaded. Cross-file rules always run on
+every file.
 """
 
 from __future__ import annotations
