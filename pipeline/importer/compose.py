@@ -192,8 +192,7 @@ def _announcement_dropped(block: Block, day: date, registration: str | None, dra
         dated = find_date(text, day.year) is not None and mentions_next_meeting(text)
         registers = bool(urls) and set(urls) <= {registration} and len(text.split()) <= 6
         if dated or registers:
-            draft.restated.append(text)
-            draft.notes.append(f"{text!r} is shown by next_meeting, not as text")
+            draft.restate(f"{text!r} is shown by next_meeting, not as text", text)
         else:
             kept.append(sentence)
     block["c"] = joined(kept)
@@ -221,15 +220,20 @@ def _without_empty_paragraphs(draft: Draft, registration: str | None) -> None:
         rest = set(section) - {"title", "kind", "body", "calls_to_action"}
         texts = [ask["text"] for ask in asks if isinstance(ask.get("text"), Markdown)]
         if not rest and all(ask.get("url") == registration for ask in asks):
-            draft.restated.extend([section["title"], *(plain_text(text.blocks) for text in texts)])
-            said = " ".join(plain_text(text.blocks) for text in texts)
-            draft.notes.append(f"section {section['title']!r} only announced the next meeting"
-                               f"{f' ({said!r})' if said else ''}: next_meeting shows it, not a section")
+            _announcement_only(draft, section["title"], [plain_text(text.blocks) for text in texts])
             _drop_section(draft, index)
         elif texts:  # its asks were all it said: they are its text again
             section["body"] = Markdown([block for text in texts for block in text.blocks])
             del section["calls_to_action"]
             draft.comments.pop(("sections", index, "calls_to_action"), None)
+
+
+def _announcement_only(draft: Draft, title: str, said: list[str]) -> None:
+    """Record a section that only announced the next meeting (its title, and what its asks
+    `said`) as shown by `next_meeting`."""
+    shown = f" ({' '.join(said)!r})" if said else ""
+    draft.restate(f"section {title!r} only announced the next meeting{shown}: next_meeting shows it, "
+                  "not a section", title, *said)
 
 
 def _drop_section(draft: Draft, index: int) -> None:
@@ -321,9 +325,7 @@ def compose(post: Post, setting: Setting) -> Draft:
         if rest:  # what a "Next meeting" section says besides the date stays its text
             add_section(draft, take_apart(title, rest), context)
         elif used is not None:
-            draft.restated.append(title)
-            draft.notes.append(f"section {title!r} only announced the next meeting: "
-                               "next_meeting shows it, not a section")
+            _announcement_only(draft, title, [])
     draft.put(("slug",), derive_slug(post, draft.recap["title"]))
     draft.notes.extend(post.notes)
     return draft

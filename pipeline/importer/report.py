@@ -46,6 +46,11 @@ class Draft:
     """Sentences of the post cut from the text because a structured field shows them in
     other words (the next meeting's announcement): the ledger counts them as taken."""
 
+    def restate(self, note: str, *texts: str) -> None:
+        """Record text cut because a structured field shows it in other words, and say so."""
+        self.restated.extend(texts)
+        self.notes.append(note)
+
     def guess(self, path: JsonPath, value: Any, reason: str) -> None:
         """Set a field that was guessed, with the reason the reviewer will read."""
         self.put(path, value)
